@@ -1,0 +1,40 @@
+"""The ``orbcore`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from orbcore._demo import run_demo
+from orbcore._errors import OrbcoreError
+from orbcore._version import __version__
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="orbcore", description="orbcore: an embeddable usage-based billing engine."
+    )
+    parser.add_argument("--version", action="version", version=f"orbcore {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser(
+        "demo", help="show exact money, currencies and the billing calendar at work"
+    )
+    demo.add_argument(
+        "--locale", default="de_DE", help="locale to format amounts in (default: de_DE)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            print(run_demo(locale=args.locale))
+    except OrbcoreError as exc:
+        print(f"orbcore: error: {exc}", file=sys.stderr)
+        return 2
+    return 0

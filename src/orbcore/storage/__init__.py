@@ -1,0 +1,3 @@
+"""Storage: the repository ports and the adapters behind them (memory, SQL)."""
+
+__all__: list[str] = []
