@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 __all__ = ["publish"]
 
@@ -13,11 +14,12 @@ def publish(namespace: Mapping[str, object], module: str) -> None:
     ``repr`` and tracebacks then show ``orbcore.Money`` rather than the private module
     it is defined in.
     """
-    for name in namespace.get("__all__", ()):
+    names = cast("list[str]", namespace["__all__"])
+    for name in names:
         obj = namespace[name]
         home = getattr(obj, "__module__", None)
         if isinstance(home, str) and home.startswith(module + "."):
             try:
-                obj.__module__ = module  # type: ignore[attr-defined]
+                setattr(obj, "__module__", module)  # noqa: B010  # types and functions alike
             except (AttributeError, TypeError):
                 continue

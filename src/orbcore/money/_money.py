@@ -124,7 +124,7 @@ class Money:
         """Round to the currency's minor unit with ``mode`` (half-up by default)."""
         return Money._of(quantize(self._amount, self._currency.minor_units, mode), self._currency)
 
-    def prorated(self, share: Fraction, mode: RoundingMode = RoundingMode.HALF_UP) -> Money:
+    def prorated(self, share: Fraction | int, mode: RoundingMode = RoundingMode.HALF_UP) -> Money:
         """Multiply by an exact fraction and round to the minor unit.
 
         ``share`` is typically a day-count fraction such as ``Fraction(17, 31)``, whose

@@ -15,7 +15,7 @@ DecimalLike = Decimal | int | str
 
 # Plain decimal notation with an optional exponent; no whitespace, underscores, NaN or
 # infinities. Decimal() itself accepts all of those, which is too lenient for money.
-_DECIMAL_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 # Wide enough for any real amount, narrow enough that a runaway operation fails fast.
 # Inexact is trapped: an operation that would have to round raises instead.

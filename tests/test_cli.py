@@ -1,0 +1,37 @@
+"""The ``orbcore`` command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from orbcore._cli import main
+
+
+def test_the_demo_runs_as_a_module() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "orbcore", "demo"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "2024-01-31 -> 2024-02-29 -> 2024-03-31 -> 2024-04-30" in result.stdout
+    assert "1.234,57\u00a0$" in result.stdout
+    assert "2024-02-01T08:00:00+00:00" in result.stdout
+
+
+def test_the_demo_formats_for_the_requested_locale(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--locale", "en_US"]) == 0
+    assert "$1,234.57" in capsys.readouterr().out
+
+
+def test_a_bad_locale_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--locale", "xx_YY"]) == 2
+    assert "unknown locale 'xx_YY'" in capsys.readouterr().err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.startswith("orbcore ")
