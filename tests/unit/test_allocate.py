@@ -82,3 +82,8 @@ def test_parts_sum_exactly_and_stay_within_one_minor_unit(
         exact_share = Fraction(total.amount) * Fraction(weight) / weight_sum
         assert abs(Fraction(part.amount) - exact_share) < quantum
     assert allocate(total, ws) == parts
+
+
+def test_day_count_fractions_can_be_the_weights() -> None:
+    parts = allocate(Money("50.00", "USD"), [Fraction(17, 31), Fraction(14, 31)])
+    assert amounts(parts) == ["27.42", "22.58"]

@@ -66,6 +66,7 @@ def test_registering_the_same_unit_twice_is_a_no_op() -> None:
     ("code", "minor_units", "message"),
     [
         ("USD", 2, "ISO 4217"),
+        ("usd", 2, "ISO 4217 currency USD"),
         ("", 2, "not a valid unit name"),
         ("9lives", 2, "not a valid unit name"),
         ("has space", 2, "not a valid unit name"),
@@ -80,6 +81,7 @@ def test_bad_registrations_are_refused(code: str, minor_units: int, message: str
     with pytest.raises(ValidationError, match=message):
         registry.register(code, minor_units)
     assert code not in registry or code == "USD"
+    assert len(registry) == len(CurrencyRegistry())
 
 
 def test_a_unit_cannot_change_its_precision() -> None:
@@ -113,3 +115,10 @@ def test_custom_units_and_currencies_do_not_mix() -> None:
     credits = registry.register("credits", 4)
     with pytest.raises(CurrencyMismatchError):
         Money("1", credits) + Money("1", "USD")
+
+
+def test_same_named_units_from_two_registries_explain_the_mismatch() -> None:
+    mine = CurrencyRegistry().register("credits", 4)
+    theirs = CurrencyRegistry().register("credits", 2)
+    with pytest.raises(CurrencyMismatchError, match="different registries"):
+        Money("1", mine) + Money("1", theirs)

@@ -20,6 +20,7 @@ from orbcore import (
     UnknownCurrencyError,
     ValidationError,
 )
+from orbcore.money._numbers import DECIMAL_PATTERN
 
 amounts = st.decimals(
     allow_nan=False, allow_infinity=False, places=6, min_value=-(10**12), max_value=10**12
@@ -111,6 +112,11 @@ def test_multiplying_by_anything_but_an_exact_number_fails(factor: object) -> No
         Money("1", "USD") * factor  # type: ignore[operator]
 
 
+def test_multiplying_by_a_float_says_why() -> None:
+    with pytest.raises(FloatNotAllowedError, match="factor: floats are not exact"):
+        Money("1", "USD") * 0.5  # type: ignore[operator]
+
+
 def test_money_is_immutable() -> None:
     price = Money("1", "USD")
     with pytest.raises(AttributeError):
@@ -175,7 +181,7 @@ def test_pydantic_fields_accept_money_dicts_and_text_and_dump_decimal_strings() 
     assert model.model_dump_json() == '{"price":{"amount":"12.50","currency":"USD"}}'
     assert Priced.model_json_schema()["properties"]["price"]["properties"]["amount"] == {
         "type": "string",
-        "pattern": r"^-?\d+(\.\d+)?$",
+        "pattern": DECIMAL_PATTERN,
     }
 
 

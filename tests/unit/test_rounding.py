@@ -85,19 +85,20 @@ def test_rounding_is_idempotent_and_both_implementations_agree(
 def test_rounding_moves_less_than_one_unit_in_the_named_direction(
     value: Decimal, places: int, mode: RoundingMode
 ) -> None:
-    result = quantize(value, places, mode)
-    unit = Decimal(1).scaleb(-places)
-    assert abs(result - value) < unit
+    # Compared as fractions: Decimal subtraction would round at 28 digits.
+    result, exact = Fraction(quantize(value, places, mode)), Fraction(value)
+    unit = Fraction(1, 10**places)
+    assert abs(result - exact) < unit
     if mode is RoundingMode.CEILING:
-        assert result >= value
+        assert result >= exact
     if mode is RoundingMode.FLOOR:
-        assert result <= value
+        assert result <= exact
     if mode is RoundingMode.DOWN:
-        assert abs(result) <= abs(value)
+        assert abs(result) <= abs(exact)
     if mode is RoundingMode.UP:
-        assert abs(result) >= abs(value)
+        assert abs(result) >= abs(exact)
     if mode in (H_UP, H_EVEN, H_DOWN):
-        assert abs(result - value) * 2 <= unit
+        assert abs(result - exact) * 2 <= unit
 
 
 @given(st.fractions(max_denominator=10**6), places, modes)
@@ -106,3 +107,10 @@ def test_rounding_a_rational_lands_within_one_unit(
 ) -> None:
     result = Fraction(round_rational(value, places, mode))
     assert abs(result - value) < Fraction(1, 10**places)
+
+
+def test_an_unknown_mode_is_a_validation_error() -> None:
+    with pytest.raises(ValidationError, match="unknown rounding mode 'bogus'"):
+        quantize(Decimal(1), 2, "bogus")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="unknown rounding mode"):
+        round_rational(Fraction(1), 2, "HALF_UP")  # type: ignore[arg-type]

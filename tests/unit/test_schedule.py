@@ -96,9 +96,16 @@ def test_two_year_cadence_anchored_in_2021_starts_in_odd_years() -> None:
     assert local_starts(schedule, 4) == ["2022-03-10", "2023-01-01", "2025-01-01", "2027-01-01"]
 
 
-def test_custom_day_cadence_counts_days_from_the_start() -> None:
-    schedule = BillingSchedule(date(2024, 2, 20), Cadence.every_days(14), Anniversary())
+def test_custom_day_cadence_counts_days_from_the_start_by_default() -> None:
+    schedule = BillingSchedule(date(2024, 2, 20), Cadence.every_days(14))
+    assert schedule.alignment == Anniversary()
     assert local_starts(schedule, 3) == ["2024-02-20", "2024-03-05", "2024-03-19"]
+
+
+def test_a_day_cadence_aligned_to_the_month_runs_on_a_grid_through_the_next_first() -> None:
+    schedule = BillingSchedule(date(2024, 1, 10), Cadence.every_days(14), BeginningOfMonth())
+    assert local_starts(schedule, 4) == ["2024-01-10", "2024-01-18", "2024-02-01", "2024-02-15"]
+    assert schedule.proration(0) == Fraction(8, 14)
 
 
 def test_a_los_angeles_customer_period_starting_feb_1_starts_at_0800_utc() -> None:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from orbcore._errors import ValidationError
 from orbcore.calendar._alignment import (
     Alignment,
+    Anniversary,
     BeginningOfMonth,
     clamp_day,
     month_index,
@@ -35,8 +36,10 @@ class BillingSchedule:
     Args:
         start: a date (its local midnight in ``timezone``) or an aware datetime.
         cadence: a recurring :class:`Cadence`.
-        alignment: :class:`BeginningOfMonth` (default), :class:`Anniversary`,
-            :class:`BillingCycleDay` or :class:`CycleAnchor`.
+        alignment: :class:`BeginningOfMonth`, :class:`Anniversary`,
+            :class:`BillingCycleDay` or :class:`CycleAnchor`. By default month cadences
+            align to the beginning of the month (Orb's default) and day cadences count
+            from the start (:class:`Anniversary`).
         timezone: the customer's IANA time zone.
 
     Raises:
@@ -65,7 +68,10 @@ class BillingSchedule:
                 "a one-time cadence has no billing periods; it is billed on the first invoice",
             )
         self.cadence = cadence
-        self.alignment: Alignment = BeginningOfMonth() if alignment is None else alignment
+        if alignment is None:
+            by_month = cadence.unit is CadenceUnit.MONTH
+            alignment = BeginningOfMonth() if by_month else Anniversary()
+        self.alignment: Alignment = alignment
         if isinstance(start, datetime):
             self.start = ensure_aware(start, "start")
         elif isinstance(start, date):
@@ -147,7 +153,8 @@ class BillingSchedule:
         return self.period(self.index_of(instant))
 
     def next_period(self, period: Period) -> Period:
-        """The period that starts where ``period`` ends."""
+        """The schedule's period that contains ``period.end``: for a period of this
+        schedule, the one that starts where it ends."""
         return self.period_containing(period.end)
 
     def periods(self, until: datetime | None = None) -> Iterator[Period]:

@@ -13,7 +13,7 @@ from orbcore.money._rounding import round_rational
 __all__ = ["allocate"]
 
 
-def allocate(total: Money, weights: Sequence[DecimalLike]) -> list[Money]:
+def allocate(total: Money, weights: Sequence[DecimalLike | Fraction]) -> list[Money]:
     """Split ``total`` in proportion to ``weights`` by the largest-remainder method.
 
     Each part is a whole number of minor units, the parts sum to ``total`` exactly, and
@@ -23,7 +23,8 @@ def allocate(total: Money, weights: Sequence[DecimalLike]) -> list[Money]:
 
     Args:
         total: the amount to split, already rounded to its currency's minor unit.
-        weights: one non-negative weight per part (at least one positive).
+        weights: one non-negative weight per part (at least one positive): numbers
+            or exact ``Fraction`` shares such as day-count fractions.
 
     Returns:
         One ``Money`` per weight, in order.
@@ -58,14 +59,14 @@ def allocate(total: Money, weights: Sequence[DecimalLike]) -> list[Money]:
     ]
 
 
-def _check_weights(weights: Sequence[DecimalLike]) -> list[Fraction]:
+def _check_weights(weights: Sequence[DecimalLike | Fraction]) -> list[Fraction]:
     if isinstance(weights, str | bytes) or not isinstance(weights, Sequence) or not weights:
         raise ValidationError.at(("weights",), "need a non-empty sequence of weights")
     exact: list[Fraction] = []
     problems: list[Problem] = []
     for index, weight in enumerate(weights):
         try:
-            value = to_decimal(weight, field="weights")
+            value = weight if isinstance(weight, Fraction) else to_decimal(weight, field="weights")
         except ValidationError as exc:
             problems.extend(Problem(("weights", index), p.message) for p in exc.problems)
             continue

@@ -105,8 +105,8 @@ class CurrencyRegistry:
                 ("code",), f"{code!r} is not a valid unit name (letter first, at most 32)"
             )
         require_int(minor_units, 0, _MAX_MINOR_UNITS, "minor_units")
-        if code in ISO_4217_MINOR_UNITS:
-            raise ValidationError.at(("code",), f"{code} is an ISO 4217 currency")
+        if code.upper() in ISO_4217_MINOR_UNITS:
+            raise ValidationError.at(("code",), f"{code} is the ISO 4217 currency {code.upper()}")
         unit = Currency(code, minor_units, is_iso=False)
         with self._lock:
             existing = self._currencies.setdefault(code, unit)

@@ -9,9 +9,15 @@ from typing import TYPE_CHECKING, Any, NoReturn, Self, final
 
 from pydantic_core import core_schema
 
-from orbcore._errors import CurrencyMismatchError, ValidationError
+from orbcore._errors import CurrencyMismatchError, FloatNotAllowedError, ValidationError
 from orbcore.money._currency import Currency, get_currency
-from orbcore.money._numbers import exact_add, exact_mul, exact_sub, to_decimal
+from orbcore.money._numbers import (
+    DECIMAL_PATTERN,
+    exact_add,
+    exact_mul,
+    exact_sub,
+    to_decimal,
+)
 from orbcore.money._rounding import RoundingMode, is_quantized, quantize, round_rational
 
 if TYPE_CHECKING:
@@ -162,10 +168,14 @@ class Money:
         return format_money(self, locale, mode=mode)
 
     def _check(self, other: Money, operation: str) -> None:
-        if self._currency != other._currency:
-            raise CurrencyMismatchError(
-                f"cannot {operation} {self._currency.code} and {other._currency.code}"
-            )
+        mine, theirs = self._currency, other._currency
+        if mine != theirs:
+            if mine.code == theirs.code:
+                raise CurrencyMismatchError(
+                    f"cannot {operation} {mine.code} with {mine.minor_units} minor units and "
+                    f"{theirs.code} with {theirs.minor_units}: they come from different registries"
+                )
+            raise CurrencyMismatchError(f"cannot {operation} {mine.code} and {theirs.code}")
 
     def __add__(self, other: Money) -> Money:
         if not isinstance(other, Money):
@@ -180,7 +190,9 @@ class Money:
         return Money._of(exact_sub(self._amount, other._amount), self._currency)
 
     def __mul__(self, factor: Decimal | int) -> Money:
-        if isinstance(factor, Money | float | bool) or not isinstance(factor, Decimal | int):
+        if isinstance(factor, float):
+            raise FloatNotAllowedError.at(("factor",), "floats are not exact; pass Decimal or int")
+        if isinstance(factor, Money | bool) or not isinstance(factor, Decimal | int):
             return NotImplemented
         return Money._of(exact_mul(self._amount, to_decimal(factor)), self._currency)
 
@@ -273,7 +285,7 @@ class Money:
         return {
             "type": "object",
             "properties": {
-                "amount": {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"},
+                "amount": {"type": "string", "pattern": DECIMAL_PATTERN},
                 "currency": {"type": "string"},
             },
             "required": ["amount", "currency"],

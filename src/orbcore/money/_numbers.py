@@ -8,14 +8,24 @@ from decimal import Decimal
 
 from orbcore._errors import FloatNotAllowedError, PrecisionError, ValidationError
 
-__all__ = ["EXACT", "DecimalLike", "exact_add", "exact_mul", "exact_sub", "to_decimal"]
+__all__ = [
+    "DECIMAL_PATTERN",
+    "EXACT",
+    "DecimalLike",
+    "exact_add",
+    "exact_mul",
+    "exact_sub",
+    "to_decimal",
+]
 
 DecimalLike = Decimal | int | str
 """What orbcore accepts where it needs an exact number."""
 
 # Plain decimal notation with an optional exponent; no whitespace, underscores, NaN or
 # infinities. Decimal() itself accepts all of those, which is too lenient for money.
-_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+DECIMAL_PATTERN = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+"""The decimal strings orbcore accepts, as a regular expression (also used in JSON schemas)."""
+_DECIMAL_TEXT = re.compile(DECIMAL_PATTERN)
 
 # Wide enough for any real amount, narrow enough that a runaway operation fails fast.
 # Inexact is trapped: an operation that would have to round raises instead.

@@ -12,6 +12,7 @@ from enum import StrEnum
 from fractions import Fraction
 
 from orbcore._checks import require_int
+from orbcore._errors import ValidationError
 
 __all__ = ["RoundingMode", "is_quantized", "quantize", "round_rational"]
 
@@ -47,6 +48,14 @@ def _check_places(places: int) -> None:
     require_int(places, 0, 64, "places")
 
 
+def _check_mode(mode: RoundingMode | str) -> RoundingMode:
+    try:
+        return RoundingMode(mode)
+    except ValueError:
+        known = ", ".join(m.value for m in RoundingMode)
+        raise ValidationError.at(("mode",), f"unknown rounding mode {mode!r} ({known})") from None
+
+
 def quantize(value: Decimal, places: int, mode: RoundingMode = RoundingMode.HALF_UP) -> Decimal:
     """Round ``value`` to ``places`` decimal places.
 
@@ -61,7 +70,7 @@ def quantize(value: Decimal, places: int, mode: RoundingMode = RoundingMode.HALF
     Decimal('-0.12')
     """
     _check_places(places)
-    mode = RoundingMode(mode)
+    mode = _check_mode(mode)
     digits = max(value.adjusted(), 0) + places + 2
     context = decimal.Context(
         prec=max(digits, 28), rounding=_DECIMAL_MODES[mode], traps=[decimal.InvalidOperation]
@@ -83,7 +92,7 @@ def round_rational(
     Decimal('-0.63')
     """
     _check_places(places)
-    mode = RoundingMode(mode)
+    mode = _check_mode(mode)
     scaled = value * 10**places
     units = _round_to_int(scaled.numerator, scaled.denominator, mode)
     digits = tuple(int(ch) for ch in str(abs(units)))
