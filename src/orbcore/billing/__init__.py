@@ -1,7 +1,32 @@
-"""Billing: subscriptions, proration and invoices.
+"""Billing: customers, the catalog, subscriptions, invoices and credits.
 
-The domain half (timelines, proration, the invoice builder) is pure; services that load
-and store through the storage ports live beside it in modules of their own.
+The domain half (records, timelines, proration, the invoice builder) is pure; services that
+load and store through the storage ports live beside it in modules of their own.
 """
 
-__all__: list[str] = []
+from orbcore._api import publish
+from orbcore.billing._records import (
+    BalanceTransaction,
+    CreditBlock,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    LedgerEntry,
+    Plan,
+    Price,
+    Subscription,
+)
+
+__all__ = [
+    "BalanceTransaction",
+    "CreditBlock",
+    "Customer",
+    "Invoice",
+    "InvoiceLine",
+    "LedgerEntry",
+    "Plan",
+    "Price",
+    "Subscription",
+]
+
+publish(globals(), __name__)

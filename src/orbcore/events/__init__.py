@@ -1,3 +1,8 @@
 """Metering: usage events, billable metrics and their aggregation. Pure domain code."""
 
-__all__: list[str] = []
+from orbcore._api import publish
+from orbcore.events._records import Event, PropertyValue, UsageRollup
+
+__all__ = ["Event", "PropertyValue", "UsageRollup"]
+
+publish(globals(), __name__)

@@ -1,3 +1,44 @@
-"""Storage: the repository ports and the adapters behind them (memory, SQL)."""
+"""Storage: the repository ports, the unit of work, and the adapters behind them.
 
-__all__: list[str] = []
+``open_store(url)`` picks an adapter by URL: ``memory://`` (in-process, for notebooks and
+tests), ``sqlite:///path.db`` (the embedded default) or ``postgresql+psycopg://...``. All
+three behave the same way; the contract tests run every case on each.
+"""
+
+from orbcore._api import publish
+from orbcore.storage._collections import COLLECTIONS, Collection
+from orbcore.storage._open import DEFAULT_URL, open_store
+from orbcore.storage._ports import (
+    AddOutcome,
+    EventRepository,
+    InvoiceRepository,
+    LedgerRepository,
+    OutboxRepository,
+    Repository,
+    Store,
+    UnitOfWork,
+    UsageRollupRepository,
+)
+from orbcore.storage._query import In, Page, Query, Range
+
+__all__ = [
+    "COLLECTIONS",
+    "DEFAULT_URL",
+    "AddOutcome",
+    "Collection",
+    "EventRepository",
+    "In",
+    "InvoiceRepository",
+    "LedgerRepository",
+    "OutboxRepository",
+    "Page",
+    "Query",
+    "Range",
+    "Repository",
+    "Store",
+    "UnitOfWork",
+    "UsageRollupRepository",
+    "open_store",
+]
+
+publish(globals(), __name__)

@@ -1,0 +1,223 @@
+"""The storage ports: repositories, the unit of work and the store.
+
+Every adapter (memory, SQLite, PostgreSQL) implements these protocols with the same
+behaviour, which the contract tests check case by case:
+
+* ``add`` stores a new record; a taken key or unique value raises ``ConflictError``.
+* ``get`` raises ``NotFoundError``; ``find`` returns ``None`` instead.
+* ``update`` replaces a stored record. For records with a ``revision`` it succeeds only
+  if the caller's revision is the stored one, and stores ``revision + 1``; otherwise
+  ``ConflictError`` (someone else updated it first: read again and retry).
+* ``list`` filters on the collection's declared fields, orders by a declared field and
+  then the key, and pages with opaque cursors.
+* Nothing is visible to other units of work until ``commit``; leaving a unit of work
+  without committing rolls it back.
+* Foreign exceptions never escape: they become ``ConflictError``, ``NotFoundError`` or
+  ``StorageError`` with the cause chained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from enum import StrEnum
+from types import TracebackType
+from typing import Protocol, Self, TypeVar
+
+from orbcore.billing import (
+    BalanceTransaction,
+    CreditBlock,
+    Customer,
+    Invoice,
+    LedgerEntry,
+    Plan,
+    Price,
+    Subscription,
+)
+from orbcore.events import Event, UsageRollup
+from orbcore.storage._query import Page, Query
+from orbcore.webhooks import OutboxMessage, WebhookEndpoint
+
+__all__ = [
+    "AddOutcome",
+    "EventRepository",
+    "InvoiceRepository",
+    "LedgerRepository",
+    "OutboxRepository",
+    "Repository",
+    "Store",
+    "UnitOfWork",
+    "UsageRollupRepository",
+]
+
+R = TypeVar("R")
+
+
+class Repository(Protocol[R]):
+    """Stores one kind of record."""
+
+    def add(self, record: R) -> R:
+        """Store a new record and return it.
+
+        Raises:
+            ConflictError: the key or a unique value is taken.
+        """
+        ...
+
+    def get(self, key: str) -> R:
+        """The record with ``key``.
+
+        Raises:
+            NotFoundError: there is none.
+        """
+        ...
+
+    def find(self, key: str) -> R | None:
+        """The record with ``key``, or ``None``."""
+        ...
+
+    def find_by(self, **values: object) -> R | None:
+        """The record whose unique fields (a declared unique tuple) equal ``values``."""
+        ...
+
+    def update(self, record: R) -> R:
+        """Replace the stored record that has ``record``'s key; return what was stored.
+
+        Raises:
+            NotFoundError: there is no such record.
+            ConflictError: the stored revision is not ``record.revision``, or a unique
+                value is taken.
+            ValidationError: the collection's records cannot change.
+        """
+        ...
+
+    def list(self, query: Query | None = None) -> Page[R]:
+        """One page of records matching ``query``.
+
+        Raises:
+            ValidationError: a filter or order on an undeclared field, or a bad cursor.
+        """
+        ...
+
+
+class AddOutcome(StrEnum):
+    """What happened to one event of :meth:`EventRepository.add_many`."""
+
+    INSERTED = "inserted"
+    DUPLICATE = "duplicate"
+    CONFLICT = "conflict"
+
+
+class EventRepository(Repository[Event], Protocol):
+    """Usage events, unique by idempotency key."""
+
+    def add_many(self, events: Sequence[Event]) -> list[AddOutcome]:
+        """Insert the events whose keys are new, in one statement per batch.
+
+        The unique idempotency key, enforced by the store in this transaction, decides:
+        a new key is ``INSERTED``; a known key with the same ``body_hash`` is a
+        ``DUPLICATE`` and changes nothing; a known key with another ``body_hash`` is a
+        ``CONFLICT`` and changes nothing. Repeats within ``events`` count the same way.
+        """
+        ...
+
+
+class UsageRollupRepository(Repository[UsageRollup], Protocol):
+    """Hourly usage roll-ups."""
+
+    def accumulate(self, rollups: Sequence[UsageRollup]) -> None:
+        """Add each roll-up into the stored one with the same metric, customer, hour and
+        group (count and sum added, min and max merged), or store it if there is none."""
+        ...
+
+
+class InvoiceRepository(Repository[Invoice], Protocol):
+    """Invoices with their lines."""
+
+    def assign_number(self, invoice_id: str, prefix: str) -> Invoice:
+        """Give the invoice the next number of ``prefix`` (1, 2, ...) and return it.
+
+        Numbers are gap-free and unique per prefix: the counter moves in this
+        transaction, so a rollback gives the number back. An invoice that already has a
+        number keeps it.
+        """
+        ...
+
+
+class LedgerRepository(Repository[LedgerEntry], Protocol):
+    """Credit ledger entries, numbered per customer and currency."""
+
+    def last(self, customer_id: str, currency: str) -> LedgerEntry | None:
+        """The entry with the highest sequence, or ``None`` for an empty ledger."""
+        ...
+
+
+class OutboxRepository(Repository[OutboxMessage], Protocol):
+    """Messages waiting to be delivered."""
+
+    def claim_due(
+        self, now: datetime, limit: int, worker: str, lease: timedelta
+    ) -> list[OutboxMessage]:
+        """Lock up to ``limit`` pending messages due at ``now`` for ``worker``.
+
+        A message is due when ``available_at <= now`` and no unexpired lease holds it.
+        Claimed messages get ``locked_by=worker`` and ``locked_until=now + lease``. Two
+        workers claiming at once never receive the same message.
+        """
+        ...
+
+
+class UnitOfWork(Protocol):
+    """A transaction over every repository. Commit is explicit; the default is rollback.
+
+    >>> # with store.unit_of_work() as uow:
+    >>> #     uow.customers.add(customer)
+    >>> #     uow.commit()
+    """
+
+    customers: Repository[Customer]
+    plans: Repository[Plan]
+    prices: Repository[Price]
+    subscriptions: Repository[Subscription]
+    events: EventRepository
+    usage_rollups: UsageRollupRepository
+    invoices: InvoiceRepository
+    credit_blocks: Repository[CreditBlock]
+    ledger_entries: LedgerRepository
+    balance_transactions: Repository[BalanceTransaction]
+    webhook_endpoints: Repository[WebhookEndpoint]
+    outbox: OutboxRepository
+
+    def commit(self) -> None:
+        """Make everything done so far durable and visible; the unit of work goes on."""
+        ...
+
+    def rollback(self) -> None:
+        """Discard everything done since the last commit."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+
+class Store(Protocol):
+    """A place records live: opens units of work over it."""
+
+    @property
+    def url(self) -> str:
+        """Where the store is, with any password hidden."""
+        ...
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A new unit of work; use it in a ``with`` block."""
+        ...
+
+    def close(self) -> None:
+        """Release connections. The store cannot be used afterwards."""
+        ...
