@@ -1,0 +1,148 @@
+"""Roll-ups, the credit ledger and the outbox in SQL."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy.dialects import postgresql
+
+from orbcore._checks import require_int
+from orbcore.billing import LedgerEntry
+from orbcore.events import UsageRollup
+from orbcore.storage._collections import COLLECTIONS
+from orbcore.storage.sql._repository import SqlRepository
+from orbcore.storage.sql._tables import ledger_entries, outbox, usage_rollups
+from orbcore.storage.sql._translate import translated
+from orbcore.webhooks import OutboxMessage
+
+__all__ = ["SqlLedgerRepository", "SqlOutboxRepository", "SqlUsageRollupRepository"]
+
+
+class SqlUsageRollupRepository(SqlRepository[UsageRollup]):
+    """Hourly roll-ups, accumulated in place."""
+
+    def __init__(self, connection: Callable[[], Connection]) -> None:
+        super().__init__(COLLECTIONS["usage_rollups"], usage_rollups, connection)
+
+    def accumulate(self, rollups: Sequence[UsageRollup]) -> None:
+        with translated("accumulate usage roll-ups"):
+            if self.connection.dialect.name == "postgresql":
+                self._upsert(rollups)
+            else:
+                # SQLite keeps decimals as text, so sums are added here; the unit of
+                # work holds SQLite's write lock, so nobody changes the rows meanwhile.
+                for rollup in rollups:
+                    self._merge(rollup)
+
+    def _upsert(self, rollups: Sequence[UsageRollup]) -> None:
+        table = usage_rollups
+        statement = postgresql.insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=["metric_id", "customer_id", "bucket_start", "group_key"],
+            set_={
+                "count": table.c.count + statement.excluded.count,
+                "sum": table.c.sum + statement.excluded.sum,
+                "min": func.least(table.c.min, statement.excluded.min),
+                "max": func.greatest(table.c.max, statement.excluded.max),
+            },
+        )
+        if rollups:
+            self.connection.execute(statement, [self.to_row(r) for r in rollups])
+
+    def _merge(self, rollup: UsageRollup) -> None:
+        stored = self.find_by(
+            metric_id=rollup.metric_id,
+            customer_id=rollup.customer_id,
+            bucket_start=rollup.bucket_start,
+            group_key=rollup.group_key,
+        )
+        if stored is None:
+            self.connection.execute(usage_rollups.insert().values(self.to_row(rollup)))
+            return
+        merged = dataclasses.replace(
+            stored,
+            count=stored.count + rollup.count,
+            sum=stored.sum + rollup.sum,
+            min=_pick(min, stored.min, rollup.min),
+            max=_pick(max, stored.max, rollup.max),
+        )
+        self.connection.execute(
+            usage_rollups.update()
+            .where(usage_rollups.c.id == stored.id)
+            .values(self.to_row(merged))
+        )
+
+
+def _pick(
+    choose: Callable[[Decimal, Decimal], Decimal], a: Decimal | None, b: Decimal | None
+) -> Decimal | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return choose(a, b)
+
+
+class SqlLedgerRepository(SqlRepository[LedgerEntry]):
+    """Ledger entries; the unique sequence per customer and currency orders them."""
+
+    def __init__(self, connection: Callable[[], Connection]) -> None:
+        super().__init__(COLLECTIONS["ledger_entries"], ledger_entries, connection)
+
+    def last(self, customer_id: str, currency: str) -> LedgerEntry | None:
+        statement = (
+            self._select()
+            .where(
+                ledger_entries.c.customer_id == customer_id,
+                ledger_entries.c.currency == currency,
+            )
+            .order_by(ledger_entries.c.sequence.desc())
+            .limit(1)
+        )
+        with translated("read ledger entries"):
+            row = self.connection.execute(statement).first()
+        return None if row is None else self.from_row(row)
+
+
+class SqlOutboxRepository(SqlRepository[OutboxMessage]):
+    """The outbox. Claims use ``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on SQLite the
+    unit of work already holds the database's single write lock."""
+
+    def __init__(self, connection: Callable[[], Connection]) -> None:
+        super().__init__(COLLECTIONS["outbox"], outbox, connection)
+
+    def claim_due(
+        self, now: datetime, limit: int, worker: str, lease: timedelta
+    ) -> list[OutboxMessage]:
+        require_int(limit, 1, 10_000, "limit")
+        due = (
+            select(outbox.c.id)
+            .where(
+                outbox.c.status == "pending",
+                outbox.c.available_at <= now,
+                or_(outbox.c.locked_until.is_(None), outbox.c.locked_until <= now),
+            )
+            .order_by(outbox.c.available_at, outbox.c.id)
+            .limit(limit)
+        )
+        if self.connection.dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        with translated("claim outbox messages"):
+            ids = list(self.connection.execute(due).scalars())
+            if not ids:
+                return []
+            self.connection.execute(
+                outbox.update()
+                .where(and_(outbox.c.id.in_(ids)))
+                .values(locked_by=worker, locked_until=now + lease, revision=outbox.c.revision + 1)
+            )
+            rows = self.connection.execute(
+                self._select()
+                .where(outbox.c.id.in_(ids))
+                .order_by(outbox.c.available_at, outbox.c.id)
+            ).all()
+        return [self.from_row(row) for row in rows]

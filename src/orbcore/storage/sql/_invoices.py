@@ -1,0 +1,119 @@
+"""Invoices in SQL: the invoice row, its lines, and gap-free numbering per prefix."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from orbcore.billing import Invoice, InvoiceLine
+from orbcore.storage._collections import COLLECTIONS
+from orbcore.storage._query import Page, Query
+from orbcore.storage.sql._repository import SqlRepository, check_query
+from orbcore.storage.sql._tables import invoice_lines, invoice_sequences, invoices
+from orbcore.storage.sql._translate import translated
+
+__all__ = ["SqlInvoiceRepository"]
+
+_LINE_FIELDS = [f.name for f in dataclasses.fields(InvoiceLine)]
+
+
+class SqlInvoiceRepository(SqlRepository[Invoice]):
+    """Invoices with their lines, numbered gap-free per prefix."""
+
+    def __init__(self, connection: Callable[[], Connection]) -> None:
+        super().__init__(COLLECTIONS["invoices"], invoices, connection)
+
+    def add(self, invoice: Invoice) -> Invoice:
+        with translated("add to invoices"), self.connection.begin_nested():
+            self.connection.execute(invoices.insert().values(self.to_row(invoice)))
+            self._insert_lines(invoice.lines)
+        return invoice
+
+    def find(self, key: str) -> Invoice | None:
+        found = super().find(key)
+        return None if found is None else self._with_lines([found])[0]
+
+    def find_by(self, **values: object) -> Invoice | None:
+        found = super().find_by(**values)
+        return None if found is None else self._with_lines([found])[0]
+
+    def update(self, invoice: Invoice) -> Invoice:
+        with translated("update invoices"), self.connection.begin_nested():
+            stored = super().update(invoice)
+            self.connection.execute(
+                invoice_lines.delete().where(invoice_lines.c.invoice_id == invoice.id)
+            )
+            self._insert_lines(invoice.lines)
+        return stored
+
+    def list(self, query: Query | None = None) -> Page[Invoice]:
+        query = query or Query()
+        order_by = check_query(self.collection, query)
+        rows = self.list_rows(query, order_by)
+        page = self.page(rows[: query.limit], len(rows) > query.limit, query, order_by)
+        return Page(tuple(self._with_lines(page.items)), page.next_cursor)
+
+    def assign_number(self, invoice_id: str, prefix: str) -> Invoice:
+        current = self.get(invoice_id)
+        if current.number_sequence is not None:
+            return current
+        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
+        # The upsert locks the prefix's counter row until commit: numbering is serial
+        # per prefix, and a rollback gives the number back.
+        bump = (
+            dialect.insert(invoice_sequences)
+            .values(prefix=prefix, last_value=1)
+            .on_conflict_do_update(
+                index_elements=["prefix"],
+                set_={"last_value": invoice_sequences.c.last_value + 1},
+            )
+            .returning(invoice_sequences.c.last_value)
+        )
+        with translated("number invoices"):
+            savepoint = self.connection.begin_nested()
+            sequence = self.connection.execute(bump).scalar_one()
+            numbered = self.connection.execute(
+                invoices.update()
+                .where(invoices.c.id == invoice_id, invoices.c.number_sequence.is_(None))
+                .values(
+                    number_prefix=prefix,
+                    number_sequence=sequence,
+                    revision=invoices.c.revision + 1,
+                )
+            ).rowcount
+            if numbered == 0:  # numbered meanwhile by another unit of work
+                savepoint.rollback()
+            else:
+                savepoint.commit()
+        return self.get(invoice_id)
+
+    def _insert_lines(self, lines: Sequence[InvoiceLine]) -> None:
+        if lines:
+            rows = [{name: getattr(line, name) for name in _LINE_FIELDS} for line in lines]
+            self.connection.execute(invoice_lines.insert(), rows)
+
+    def _with_lines(self, found: Sequence[Invoice]) -> Sequence[Invoice]:
+        if not found:
+            return found
+        statement = (
+            select(*(invoice_lines.c[name] for name in _LINE_FIELDS))
+            .where(invoice_lines.c.invoice_id.in_([invoice.id for invoice in found]))
+            .order_by(invoice_lines.c.invoice_id, invoice_lines.c.position)
+        )
+        by_invoice: dict[str, list[InvoiceLine]] = {}
+        with translated("read invoice lines"):
+            for row in self.connection.execute(statement):
+                by_invoice.setdefault(row.invoice_id, []).append(_line(row))
+        return [
+            dataclasses.replace(invoice, lines=tuple(by_invoice.get(invoice.id, ())))
+            for invoice in found
+        ]
+
+
+def _line(row: Row[Any]) -> InvoiceLine:
+    values = row._mapping
+    return InvoiceLine(**{name: values[name] for name in _LINE_FIELDS})

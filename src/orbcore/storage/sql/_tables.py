@@ -1,0 +1,321 @@
+"""The SQL schema: one table per collection, plus invoice lines, the invoice number
+counters and the event key register. Migrations must produce exactly this (a test checks).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from orbcore.storage.sql._types import Document, ExactDecimal, UtcDateTime
+
+__all__ = ["TABLES", "metadata"]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = 64
+KEY = 255
+
+
+def _id(name: str = "id") -> Column[str]:
+    return Column(name, String(ID), primary_key=True)
+
+
+def _ref(name: str, table: str, *, nullable: bool = False) -> Column[str]:
+    return Column(name, String(ID), ForeignKey(f"{table}.id"), nullable=nullable)
+
+
+def _revision() -> Column[int]:
+    return Column("revision", Integer, nullable=False)
+
+
+customers = Table(
+    "customers",
+    metadata,
+    _id(),
+    Column("external_customer_id", String(KEY), unique=True),
+    Column("name", Text, nullable=False),
+    Column("email", String(KEY)),
+    Column("currency", String(32)),
+    Column("timezone", String(64), nullable=False),
+    Column("billing_address", Document),
+    Column("tax_ids", Document, nullable=False),
+    Column("metadata", Document, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
+    _revision(),
+)
+
+plans = Table(
+    "plans",
+    metadata,
+    _id(),
+    Column("external_plan_id", String(KEY), unique=True),
+    Column("name", Text, nullable=False),
+    Column("currency", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("plan_version", Integer, nullable=False),
+    Column("net_terms", Integer, nullable=False),
+    Column("metadata", Document, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
+    _revision(),
+)
+
+prices = Table(
+    "prices",
+    metadata,
+    _id(),
+    _ref("plan_id", "plans"),
+    Column("plan_version", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("model_type", String(64), nullable=False),
+    Column("cadence", String(32), nullable=False),
+    Column("currency", String(32), nullable=False),
+    Column("price_type", String(32), nullable=False),
+    Column("billing_mode", String(32), nullable=False),
+    Column("billable_metric_id", String(ID)),
+    Column("config", Document, nullable=False),
+    Column("fixed_price_quantity", ExactDecimal),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index(None, "plan_id", "plan_version"),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    _id(),
+    _ref("customer_id", "customers"),
+    _ref("plan_id", "plans"),
+    Column("plan_version", Integer, nullable=False),
+    Column("status", String(32), nullable=False, index=True),
+    Column("start_date", UtcDateTime, nullable=False, index=True),
+    Column("end_date", UtcDateTime),
+    Column("alignment", Document, nullable=False),
+    Column("trial_end_date", UtcDateTime),
+    Column("net_terms", Integer, nullable=False),
+    Column("metadata", Document, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
+    _revision(),
+    Index(None, "customer_id", "created_at"),
+)
+
+# Idempotency keys live in a table of their own so that they are unique across all time
+# even where the events table is partitioned by month (a partitioned table can only be
+# unique on keys that include the partition column).
+event_keys = Table(
+    "event_keys",
+    metadata,
+    Column("idempotency_key", String(KEY), primary_key=True),
+    Column("body_hash", String(64), nullable=False),
+    Column("timestamp", UtcDateTime, nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("timestamp", UtcDateTime, primary_key=True),
+    Column("idempotency_key", String(KEY), primary_key=True),
+    Column("event_name", String(KEY), nullable=False),
+    Column("customer_id", String(ID)),
+    Column("external_customer_id", String(KEY)),
+    Column("properties", Document, nullable=False),
+    Column("ingested_at", UtcDateTime, nullable=False),
+    Column("body_hash", String(64), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("backfill_id", String(ID)),
+    Index(None, "customer_id", "timestamp"),
+    Index(None, "external_customer_id", "timestamp"),
+    Index(None, "idempotency_key"),
+    postgresql_partition_by="RANGE (timestamp)",
+)
+
+usage_rollups = Table(
+    "usage_rollups",
+    metadata,
+    _id(),
+    Column("metric_id", String(ID), nullable=False),
+    Column("customer_id", String(ID), nullable=False),
+    Column("bucket_start", UtcDateTime, nullable=False),
+    Column("group_key", String(KEY), nullable=False),
+    Column("count", BigInteger, nullable=False),
+    Column("sum", ExactDecimal, nullable=False),
+    Column("min", ExactDecimal),
+    Column("max", ExactDecimal),
+    UniqueConstraint("metric_id", "customer_id", "bucket_start", "group_key"),
+    Index(None, "customer_id", "bucket_start"),
+)
+
+invoices = Table(
+    "invoices",
+    metadata,
+    _id(),
+    _ref("customer_id", "customers"),
+    _ref("subscription_id", "subscriptions", nullable=True),
+    Column("currency", String(32), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("status", String(32), nullable=False, index=True),
+    Column("period_start", UtcDateTime, nullable=False),
+    Column("period_end", UtcDateTime, nullable=False),
+    Column("invoice_date", UtcDateTime, nullable=False, index=True),
+    Column("subtotal", ExactDecimal, nullable=False),
+    Column("tax", ExactDecimal, nullable=False),
+    Column("total", ExactDecimal, nullable=False),
+    Column("amount_due", ExactDecimal, nullable=False),
+    Column("number_prefix", String(64)),
+    Column("number_sequence", BigInteger),
+    Column("issued_at", UtcDateTime),
+    Column("due_date", Date),
+    Column("paid_at", UtcDateTime),
+    Column("voided_at", UtcDateTime),
+    Column("metadata", Document, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    _revision(),
+    UniqueConstraint("subscription_id", "period_start", "period_end", "kind"),
+    UniqueConstraint("number_prefix", "number_sequence"),
+    Index(None, "customer_id", "invoice_date"),
+)
+
+invoice_lines = Table(
+    "invoice_lines",
+    metadata,
+    _id(),
+    Column("invoice_id", String(ID), ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("quantity", ExactDecimal, nullable=False),
+    Column("amount", ExactDecimal, nullable=False),
+    Column("start_date", UtcDateTime, nullable=False),
+    Column("end_date", UtcDateTime, nullable=False),
+    Column("price_id", String(ID)),
+    Column("sub_lines", Document, nullable=False),
+    Column("adjustments", Document, nullable=False),
+    UniqueConstraint("invoice_id", "position"),
+)
+
+invoice_sequences = Table(
+    "invoice_sequences",
+    metadata,
+    Column("prefix", String(64), primary_key=True),
+    Column("last_value", BigInteger, nullable=False),
+)
+
+credit_blocks = Table(
+    "credit_blocks",
+    metadata,
+    _id(),
+    _ref("customer_id", "customers"),
+    Column("currency", String(32), nullable=False),
+    Column("initial_balance", ExactDecimal, nullable=False),
+    Column("balance", ExactDecimal, nullable=False),
+    Column("effective_date", UtcDateTime, nullable=False),
+    Column("expiry_date", UtcDateTime),
+    Column("per_unit_cost_basis", ExactDecimal),
+    Column("status", String(32), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("filters", Document, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    _revision(),
+    Index(None, "customer_id", "currency", "expiry_date"),
+)
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    _id(),
+    _ref("customer_id", "customers"),
+    Column("currency", String(32), nullable=False),
+    Column("sequence", BigInteger, nullable=False),
+    Column("entry_type", String(32), nullable=False),
+    Column("amount", ExactDecimal, nullable=False),
+    Column("starting_balance", ExactDecimal, nullable=False),
+    Column("ending_balance", ExactDecimal, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("block_id", String(ID), ForeignKey("credit_blocks.id")),
+    Column("invoice_id", String(ID)),
+    Column("price_id", String(ID)),
+    Column("description", Text),
+    UniqueConstraint("customer_id", "currency", "sequence"),
+)
+
+balance_transactions = Table(
+    "balance_transactions",
+    metadata,
+    _id(),
+    _ref("customer_id", "customers"),
+    Column("currency", String(32), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("amount", ExactDecimal, nullable=False),
+    Column("starting_balance", ExactDecimal, nullable=False),
+    Column("ending_balance", ExactDecimal, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("invoice_id", String(ID)),
+    Column("description", Text),
+    Index(None, "customer_id", "created_at"),
+)
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    _id(),
+    Column("url", Text, nullable=False),
+    Column("secret", String(KEY), nullable=False),
+    Column("event_types", Document, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    _revision(),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    _id(),
+    Column("event_type", String(KEY), nullable=False),
+    Column("payload", Document, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("available_at", UtcDateTime, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("locked_by", String(KEY)),
+    Column("locked_until", UtcDateTime),
+    Column("last_error", Text),
+    _revision(),
+    Index(None, "status", "available_at"),
+)
+
+TABLES: dict[str, Table] = {
+    name: metadata.tables[name]
+    for name in (
+        "customers",
+        "plans",
+        "prices",
+        "subscriptions",
+        "events",
+        "usage_rollups",
+        "invoices",
+        "credit_blocks",
+        "ledger_entries",
+        "balance_transactions",
+        "webhook_endpoints",
+        "outbox",
+    )
+}
+"""The table of each collection, by collection name."""
