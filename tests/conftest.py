@@ -5,6 +5,7 @@ from __future__ import annotations
 import decimal
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -95,3 +96,19 @@ def postgres_engine(postgres_url: str) -> Iterator[object]:
         pytest.skip(message)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_url: str, postgres_engine: Any) -> Iterator[str]:
+    """A URL whose connections use a new, empty schema, dropped after the test."""
+    import uuid
+
+    import sqlalchemy
+
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with postgres_engine.begin() as connection:
+        connection.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in postgres_url else "?"
+    yield f"{postgres_url}{separator}options=-c%20search_path%3D{schema}"
+    with postgres_engine.begin() as connection:
+        connection.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))

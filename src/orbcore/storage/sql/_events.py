@@ -78,8 +78,13 @@ class SqlEventRepository(SqlRepository[Event]):
         return outcomes
 
     def _claim_keys(self, fresh: Sequence[Event]) -> set[str]:
-        """Register the keys; return those that were new. The unique key decides."""
+        """Register the keys; return those that were new. The unique key decides.
+
+        Keys are registered in sorted order, so concurrent batches that share keys wait
+        for each other instead of deadlocking.
+        """
         dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
+        fresh = sorted(fresh, key=lambda event: event.idempotency_key)
         claimed: set[str] = set()
         for start in range(0, len(fresh), _CHUNK):
             rows = [

@@ -45,8 +45,7 @@ class MonthlyPartitions:
                         text(
                             "SELECT c.relname FROM pg_inherits i"
                             " JOIN pg_class c ON c.oid = i.inhrelid"
-                            " JOIN pg_class p ON p.oid = i.inhparent"
-                            " WHERE p.relname = 'events'"
+                            " WHERE i.inhparent = 'events'::regclass"
                         )
                     ).scalars()
                 )

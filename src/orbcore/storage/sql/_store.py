@@ -113,8 +113,13 @@ def _engine(url: str) -> Engine:
             event.listen(engine, "connect", _sqlite_connect)
             event.listen(engine, "begin", _sqlite_begin)
             return engine
-        options["connect_args"] = {"options": "-c TimeZone=UTC"}
-        return create_engine(url, pool_pre_ping=True, **options)
+        parsed = make_url(url)
+        # Sessions run in UTC; options given in the URL (a search_path, say) are kept.
+        given = parsed.query.get("options", "")
+        extra = given if isinstance(given, str) else " ".join(given)
+        options["connect_args"] = {"options": f"-c TimeZone=UTC {extra}".strip()}
+        parsed = parsed.difference_update_query(["options"])
+        return create_engine(parsed, pool_pre_ping=True, **options)
     except (ArgumentError, SQLAlchemyError, ImportError) as exc:
         raise StorageError(f"cannot open {url.split('@')[-1]}: {exc}") from exc
 
