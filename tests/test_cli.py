@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import sqlalchemy
 
 from orbcore._cli import main
 
@@ -35,3 +37,16 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert exit_info.value.code == 0
     assert capsys.readouterr().out.startswith("orbcore ")
+
+
+def test_migrate_creates_the_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path}/cli.db"
+    assert main(["migrate", "--database", url]) == 0
+    assert "schema is up to date" in capsys.readouterr().out
+    tables = sqlalchemy.inspect(sqlalchemy.create_engine(url)).get_table_names()
+    assert "invoices" in tables
+
+
+def test_migrate_reports_a_bad_url(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["migrate", "--database", "mysql://x/y"]) == 2
+    assert "no store for" in capsys.readouterr().err

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from orbcore._demo import run_demo
 from orbcore._errors import OrbcoreError
 from orbcore._version import __version__
+from orbcore.storage import DEFAULT_URL, open_store
 
 __all__ = ["main"]
 
@@ -25,6 +26,12 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--locale", default="de_DE", help="locale to format amounts in (default: de_DE)"
     )
+    migrate = commands.add_parser("migrate", help="create or upgrade a database's schema")
+    migrate.add_argument(
+        "--database",
+        default=DEFAULT_URL,
+        help=f"database URL (default: {DEFAULT_URL})",
+    )
     return parser
 
 
@@ -34,6 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo":
             print(run_demo(locale=args.locale))
+        elif args.command == "migrate":
+            store = open_store(args.database, migrate=True)
+            print(f"{store.url}: schema is up to date")
+            store.close()
     except OrbcoreError as exc:
         print(f"orbcore: error: {exc}", file=sys.stderr)
         return 2
