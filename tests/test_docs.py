@@ -21,7 +21,7 @@ FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 MODULES = sorted(
     info.name
     for info in pkgutil.walk_packages(orbcore.__path__, "orbcore.")
-    if not info.name.endswith("__main__")
+    if not info.name.endswith("__main__") and "._migrations" not in info.name
 )
 
 

@@ -21,11 +21,13 @@ from orbcore.storage._ports import (
 )
 from orbcore.storage._query import In, Page, Query, Range
 
-__all__ = [
-    "COLLECTIONS",
-    "DEFAULT_URL",
+# Plain sorted order, which tests/test_public_api.py checks; ruff's isort-style order
+# would put the constants first.
+__all__ = [  # noqa: RUF022
     "AddOutcome",
+    "COLLECTIONS",
     "Collection",
+    "DEFAULT_URL",
     "EventRepository",
     "In",
     "InvoiceRepository",

@@ -14,6 +14,7 @@ from orbcore._errors import ConflictError
 from orbcore.events import Event
 from orbcore.storage._collections import COLLECTIONS
 from orbcore.storage._ports import AddOutcome
+from orbcore.storage._values import check_storable
 from orbcore.storage.sql._repository import SqlRepository
 from orbcore.storage.sql._tables import event_keys, events
 from orbcore.storage.sql._translate import translated
@@ -53,9 +54,13 @@ class SqlEventRepository(SqlRepository[Event]):
         return event
 
     def add_many(self, batch: Sequence[Event]) -> list[AddOutcome]:
-        first: dict[str, Event] = {}
         for event in batch:
+            check_storable(event)
+        first: dict[str, Event] = {}
+        first_index: dict[str, int] = {}
+        for index, event in enumerate(batch):
             first.setdefault(event.idempotency_key, event)
+            first_index.setdefault(event.idempotency_key, index)
         fresh = list(first.values())
         with translated("add events"):
             inserted = self._claim_keys(fresh)
@@ -67,9 +72,9 @@ class SqlEventRepository(SqlRepository[Event]):
                     self.connection.execute(events.insert(), rows[start : start + _CHUNK])
             known = self._stored_hashes([k for k in first if k not in inserted])
         outcomes = []
-        for event in batch:
+        for index, event in enumerate(batch):
             key = event.idempotency_key
-            if key in inserted and first[key] is event:
+            if key in inserted and first_index[key] == index:
                 outcomes.append(AddOutcome.INSERTED)
                 continue
             reference = first[key].body_hash if key in inserted else known.get(key)

@@ -10,10 +10,11 @@ from decimal import Decimal
 from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.dialects import postgresql
 
-from orbcore._checks import require_int
 from orbcore.billing import LedgerEntry
 from orbcore.events import UsageRollup
+from orbcore.money._numbers import exact_add
 from orbcore.storage._collections import COLLECTIONS
+from orbcore.storage._values import check_claim, check_storable
 from orbcore.storage.sql._repository import SqlRepository
 from orbcore.storage.sql._tables import ledger_entries, outbox, usage_rollups
 from orbcore.storage.sql._translate import translated
@@ -29,13 +30,21 @@ class SqlUsageRollupRepository(SqlRepository[UsageRollup]):
         super().__init__(COLLECTIONS["usage_rollups"], usage_rollups, connection)
 
     def accumulate(self, rollups: Sequence[UsageRollup]) -> None:
+        for rollup in rollups:
+            check_storable(rollup)
+        # One row per (metric, customer, hour, group): an upsert may touch a row once.
+        combined: dict[tuple[object, ...], UsageRollup] = {}
+        for rollup in rollups:
+            slot = (rollup.metric_id, rollup.customer_id, rollup.bucket_start, rollup.group_key)
+            held = combined.get(slot)
+            combined[slot] = rollup if held is None else _combine(held, rollup)
         with translated("accumulate usage roll-ups"):
             if self.connection.dialect.name == "postgresql":
-                self._upsert(rollups)
+                self._upsert(list(combined.values()))
             else:
                 # SQLite keeps decimals as text, so sums are added here; the unit of
                 # work holds SQLite's write lock, so nobody changes the rows meanwhile.
-                for rollup in rollups:
+                for rollup in combined.values():
                     self._merge(rollup)
 
     def _upsert(self, rollups: Sequence[UsageRollup]) -> None:
@@ -63,18 +72,22 @@ class SqlUsageRollupRepository(SqlRepository[UsageRollup]):
         if stored is None:
             self.connection.execute(usage_rollups.insert().values(self.to_row(rollup)))
             return
-        merged = dataclasses.replace(
-            stored,
-            count=stored.count + rollup.count,
-            sum=stored.sum + rollup.sum,
-            min=_pick(min, stored.min, rollup.min),
-            max=_pick(max, stored.max, rollup.max),
-        )
+        merged = _combine(stored, rollup)
         self.connection.execute(
             usage_rollups.update()
             .where(usage_rollups.c.id == stored.id)
             .values(self.to_row(merged))
         )
+
+
+def _combine(held: UsageRollup, more: UsageRollup) -> UsageRollup:
+    return dataclasses.replace(
+        held,
+        count=held.count + more.count,
+        sum=exact_add(held.sum, more.sum),
+        min=_pick(min, held.min, more.min),
+        max=_pick(max, held.max, more.max),
+    )
 
 
 def _pick(
@@ -118,7 +131,7 @@ class SqlOutboxRepository(SqlRepository[OutboxMessage]):
     def claim_due(
         self, now: datetime, limit: int, worker: str, lease: timedelta
     ) -> list[OutboxMessage]:
-        require_int(limit, 1, 10_000, "limit")
+        check_claim(now, limit, lease)
         due = (
             select(outbox.c.id)
             .where(

@@ -12,7 +12,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from orbcore.billing import Invoice, InvoiceLine
 from orbcore.storage._collections import COLLECTIONS
 from orbcore.storage._query import Page, Query
-from orbcore.storage.sql._repository import SqlRepository, check_query
+from orbcore.storage._values import check_query, check_storable
+from orbcore.storage.sql._repository import SqlRepository
 from orbcore.storage.sql._tables import invoice_lines, invoice_sequences, invoices
 from orbcore.storage.sql._translate import translated
 
@@ -28,6 +29,7 @@ class SqlInvoiceRepository(SqlRepository[Invoice]):
         super().__init__(COLLECTIONS["invoices"], invoices, connection)
 
     def add(self, invoice: Invoice) -> Invoice:
+        check_storable(invoice)
         with translated("add to invoices"), self.connection.begin_nested():
             self.connection.execute(invoices.insert().values(self.to_row(invoice)))
             self._insert_lines(invoice.lines)

@@ -12,30 +12,12 @@ from sqlalchemy.sql import Select
 from orbcore._errors import ConflictError, NotFoundError, ValidationError
 from orbcore.storage._collections import Collection
 from orbcore.storage._query import Cursor, In, Page, Query, Range, decode_cursor, encode_cursor
+from orbcore.storage._values import check_query, check_storable
 from orbcore.storage.sql._translate import translated
 
-__all__ = ["SqlRepository", "check_query"]
+__all__ = ["SqlRepository"]
 
 R = TypeVar("R")
-
-
-def check_query(collection: Collection[Any], query: Query) -> str:
-    """Validate ``query`` against ``collection``; return the field to order by.
-
-    Raises:
-        ValidationError: every undeclared filter field and an undeclared order, together.
-    """
-    problems = [
-        f"cannot filter {collection.name} on {name!r}"
-        for name in query.where
-        if name not in collection.filters and name != collection.key
-    ]
-    order_by = query.order_by or collection.sorts[0]
-    if order_by not in collection.sorts:
-        problems.append(f"cannot order {collection.name} by {order_by!r}")
-    if problems:
-        raise ValidationError.at(("query",), "; ".join(problems))
-    return order_by
 
 
 class SqlRepository(Generic[R]):
@@ -67,6 +49,7 @@ class SqlRepository(Generic[R]):
         return self.table.c[self.collection.key]
 
     def add(self, record: R) -> R:
+        check_storable(record)
         with translated(f"add to {self.collection.name}"), self.connection.begin_nested():
             self.connection.execute(self.table.insert().values(self.to_row(record)))
         return record
@@ -100,6 +83,7 @@ class SqlRepository(Generic[R]):
         collection = self.collection
         if not collection.mutable:
             raise ValidationError.at((), f"{collection.name} records cannot be changed")
+        check_storable(record)
         key = collection.key_of(record)
         stored = record
         revision = 0
@@ -128,7 +112,11 @@ class SqlRepository(Generic[R]):
         for name, wanted in where.items():
             column = self.table.c[name]
             if isinstance(wanted, In):
-                conditions.append(column.in_(list(wanted.values)))
+                present = [value for value in wanted.values if value is not None]
+                matches = column.in_(present)
+                # SQL's IN never matches NULL; In(..., None) matches a missing value.
+                has_none = len(present) < len(wanted.values)
+                conditions.append(or_(matches, column.is_(None)) if has_none else matches)
             elif isinstance(wanted, Range):
                 if wanted.start is not None:
                     conditions.append(column >= wanted.start)

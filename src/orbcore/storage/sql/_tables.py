@@ -37,12 +37,18 @@ ID = 64
 KEY = 255
 
 
+def _key(length: int) -> String:
+    """Text that identifies something. PostgreSQL compares it byte by byte ("C"), as
+    SQLite and the memory store do, so every store pages through keys in one order."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 def _id(name: str = "id") -> Column[str]:
-    return Column(name, String(ID), primary_key=True)
+    return Column(name, _key(ID), primary_key=True)
 
 
 def _ref(name: str, table: str, *, nullable: bool = False) -> Column[str]:
-    return Column(name, String(ID), ForeignKey(f"{table}.id"), nullable=nullable)
+    return Column(name, _key(ID), ForeignKey(f"{table}.id"), nullable=nullable)
 
 
 def _revision() -> Column[int]:
@@ -124,8 +130,8 @@ subscriptions = Table(
 event_keys = Table(
     "event_keys",
     metadata,
-    Column("idempotency_key", String(KEY), primary_key=True),
-    Column("body_hash", String(64), nullable=False),
+    Column("idempotency_key", _key(KEY), primary_key=True),
+    Column("body_hash", Text, nullable=False),
     Column("timestamp", UtcDateTime, nullable=False),
 )
 
@@ -133,13 +139,13 @@ events = Table(
     "events",
     metadata,
     Column("timestamp", UtcDateTime, primary_key=True),
-    Column("idempotency_key", String(KEY), primary_key=True),
+    Column("idempotency_key", _key(KEY), primary_key=True),
     Column("event_name", String(KEY), nullable=False),
     Column("customer_id", String(ID)),
     Column("external_customer_id", String(KEY)),
     Column("properties", Document, nullable=False),
     Column("ingested_at", UtcDateTime, nullable=False),
-    Column("body_hash", String(64), nullable=False),
+    Column("body_hash", Text, nullable=False),
     Column("status", String(32), nullable=False),
     Column("backfill_id", String(ID)),
     Index(None, "customer_id", "timestamp"),
@@ -198,7 +204,7 @@ invoice_lines = Table(
     "invoice_lines",
     metadata,
     _id(),
-    Column("invoice_id", String(ID), ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False),
+    Column("invoice_id", _key(ID), ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False),
     Column("position", Integer, nullable=False),
     Column("name", Text, nullable=False),
     Column("quantity", ExactDecimal, nullable=False),
@@ -249,7 +255,7 @@ ledger_entries = Table(
     Column("starting_balance", ExactDecimal, nullable=False),
     Column("ending_balance", ExactDecimal, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
-    Column("block_id", String(ID), ForeignKey("credit_blocks.id")),
+    Column("block_id", _key(ID), ForeignKey("credit_blocks.id")),
     Column("invoice_id", String(ID)),
     Column("price_id", String(ID)),
     Column("description", Text),

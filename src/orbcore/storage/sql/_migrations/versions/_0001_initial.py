@@ -21,7 +21,11 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "customers",
-        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column(
+            "id",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("external_customer_id", sa.String(length=255), nullable=True),
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("email", sa.String(length=255), nullable=True),
@@ -38,21 +42,29 @@ def upgrade() -> None:
     op.create_index(op.f("ix_customers_created_at"), "customers", ["created_at"], unique=False)
     op.create_table(
         "event_keys",
-        sa.Column("idempotency_key", sa.String(length=255), nullable=False),
-        sa.Column("body_hash", sa.String(length=64), nullable=False),
+        sa.Column(
+            "idempotency_key",
+            sa.String(length=255).with_variant(sa.String(length=255, collation="C"), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("body_hash", sa.Text(), nullable=False),
         sa.Column("timestamp", types.UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("idempotency_key", name=op.f("pk_event_keys")),
     )
     op.create_table(
         "events",
         sa.Column("timestamp", types.UtcDateTime(), nullable=False),
-        sa.Column("idempotency_key", sa.String(length=255), nullable=False),
+        sa.Column(
+            "idempotency_key",
+            sa.String(length=255).with_variant(sa.String(length=255, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("event_name", sa.String(length=255), nullable=False),
         sa.Column("customer_id", sa.String(length=64), nullable=True),
         sa.Column("external_customer_id", sa.String(length=255), nullable=True),
         sa.Column("properties", types.Document(), nullable=False),
         sa.Column("ingested_at", types.UtcDateTime(), nullable=False),
-        sa.Column("body_hash", sa.String(length=64), nullable=False),
+        sa.Column("body_hash", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=32), nullable=False),
         sa.Column("backfill_id", sa.String(length=64), nullable=True),
         sa.PrimaryKeyConstraint("timestamp", "idempotency_key", name=op.f("pk_events")),
@@ -79,7 +91,11 @@ def upgrade() -> None:
     )
     op.create_table(
         "outbox",
-        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column(
+            "id",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("event_type", sa.String(length=255), nullable=False),
         sa.Column("payload", types.Document(), nullable=False),
         sa.Column("created_at", types.UtcDateTime(), nullable=False),
@@ -97,7 +113,11 @@ def upgrade() -> None:
     )
     op.create_table(
         "plans",
-        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column(
+            "id",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("external_plan_id", sa.String(length=255), nullable=True),
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("currency", sa.String(length=32), nullable=False),
@@ -113,7 +133,11 @@ def upgrade() -> None:
     op.create_index(op.f("ix_plans_created_at"), "plans", ["created_at"], unique=False)
     op.create_table(
         "usage_rollups",
-        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column(
+            "id",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("metric_id", sa.String(length=64), nullable=False),
         sa.Column("customer_id", sa.String(length=64), nullable=False),
         sa.Column("bucket_start", types.UtcDateTime(), nullable=False),
@@ -139,7 +163,11 @@ def upgrade() -> None:
     )
     op.create_table(
         "webhook_endpoints",
-        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column(
+            "id",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("url", sa.Text(), nullable=False),
         sa.Column("secret", sa.String(length=255), nullable=False),
         sa.Column("event_types", types.Document(), nullable=False),
@@ -150,8 +178,16 @@ def upgrade() -> None:
     )
     op.create_table(
         "balance_transactions",
-        sa.Column("id", sa.String(length=64), nullable=False),
-        sa.Column("customer_id", sa.String(length=64), nullable=False),
+        sa.Column(
+            "id",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "customer_id",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("currency", sa.String(length=32), nullable=False),
         sa.Column("action", sa.String(length=32), nullable=False),
         sa.Column("amount", types.ExactDecimal(), nullable=False),
@@ -175,8 +211,16 @@ def upgrade() -> None:
     )
     op.create_table(
         "credit_blocks",
-        sa.Column("id", sa.String(length=64), nullable=False),
-        sa.Column("customer_id", sa.String(length=64), nullable=False),
+        sa.Column(
+            "id",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "customer_id",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("currency", sa.String(length=32), nullable=False),
         sa.Column("initial_balance", types.ExactDecimal(), nullable=False),
         sa.Column("balance", types.ExactDecimal(), nullable=False),
@@ -201,8 +245,16 @@ def upgrade() -> None:
     )
     op.create_table(
         "prices",
-        sa.Column("id", sa.String(length=64), nullable=False),
-        sa.Column("plan_id", sa.String(length=64), nullable=False),
+        sa.Column(
+            "id",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "plan_id",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("plan_version", sa.Integer(), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("model_type", sa.String(length=64), nullable=False),
@@ -222,9 +274,21 @@ def upgrade() -> None:
     )
     op.create_table(
         "subscriptions",
-        sa.Column("id", sa.String(length=64), nullable=False),
-        sa.Column("customer_id", sa.String(length=64), nullable=False),
-        sa.Column("plan_id", sa.String(length=64), nullable=False),
+        sa.Column(
+            "id",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "customer_id",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "plan_id",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("plan_version", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=32), nullable=False),
         sa.Column("start_date", types.UtcDateTime(), nullable=False),
@@ -258,9 +322,21 @@ def upgrade() -> None:
     op.create_index(op.f("ix_subscriptions_status"), "subscriptions", ["status"], unique=False)
     op.create_table(
         "invoices",
-        sa.Column("id", sa.String(length=64), nullable=False),
-        sa.Column("customer_id", sa.String(length=64), nullable=False),
-        sa.Column("subscription_id", sa.String(length=64), nullable=True),
+        sa.Column(
+            "id",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "customer_id",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "subscription_id",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=True,
+        ),
         sa.Column("currency", sa.String(length=32), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("status", sa.String(length=32), nullable=False),
@@ -312,8 +388,16 @@ def upgrade() -> None:
     op.create_index(op.f("ix_invoices_status"), "invoices", ["status"], unique=False)
     op.create_table(
         "ledger_entries",
-        sa.Column("id", sa.String(length=64), nullable=False),
-        sa.Column("customer_id", sa.String(length=64), nullable=False),
+        sa.Column(
+            "id",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "customer_id",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("currency", sa.String(length=32), nullable=False),
         sa.Column("sequence", sa.BigInteger(), nullable=False),
         sa.Column("entry_type", sa.String(length=32), nullable=False),
@@ -321,7 +405,11 @@ def upgrade() -> None:
         sa.Column("starting_balance", types.ExactDecimal(), nullable=False),
         sa.Column("ending_balance", types.ExactDecimal(), nullable=False),
         sa.Column("created_at", types.UtcDateTime(), nullable=False),
-        sa.Column("block_id", sa.String(length=64), nullable=True),
+        sa.Column(
+            "block_id",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=True,
+        ),
         sa.Column("invoice_id", sa.String(length=64), nullable=True),
         sa.Column("price_id", sa.String(length=64), nullable=True),
         sa.Column("description", sa.Text(), nullable=True),
@@ -343,8 +431,16 @@ def upgrade() -> None:
     )
     op.create_table(
         "invoice_lines",
-        sa.Column("id", sa.String(length=64), nullable=False),
-        sa.Column("invoice_id", sa.String(length=64), nullable=False),
+        sa.Column(
+            "id",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "invoice_id",
+            sa.String(length=64).with_variant(sa.String(length=64, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("quantity", types.ExactDecimal(), nullable=False),

@@ -1,0 +1,98 @@
+"""Billing repositories in memory: gap-free invoice numbers and the credit ledger."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+from orbcore._errors import ValidationError
+from orbcore.billing import Invoice, LedgerEntry
+from orbcore.storage.memory._journal import Journal
+from orbcore.storage.memory._repository import MemoryRepository
+from orbcore.storage.memory._table import Table
+
+__all__ = ["InvoiceCounters", "MemoryInvoiceRepository", "MemoryLedgerRepository"]
+
+
+class InvoiceCounters:
+    """The last invoice number given out per prefix, shared by a store's units of work.
+
+    Each move is journaled, so a rolled-back numbering gives its number back.
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[str, int] = {}
+
+    def peek(self, prefix: str) -> int:
+        """The number the next invoice of ``prefix`` gets."""
+        return self._last.get(prefix, 0) + 1
+
+    def advance(self, prefix: str, journal: Journal) -> None:
+        """Mark the number :meth:`peek` gives as taken."""
+        previous = self._last.get(prefix, 0)
+        self._last[prefix] = previous + 1
+        journal.record(lambda: self._restore(prefix, previous))
+
+    def _restore(self, prefix: str, last: int) -> None:
+        if last:
+            self._last[prefix] = last
+        else:
+            del self._last[prefix]
+
+
+class MemoryInvoiceRepository(MemoryRepository[Invoice]):
+    """Invoices with their lines, numbered from per-prefix counters.
+
+    Args:
+        table: where invoices live.
+        journal: the undo log of the unit of work.
+        counters: the store's invoice number counters.
+    """
+
+    def __init__(self, table: Table[Invoice], journal: Journal, counters: InvoiceCounters):
+        super().__init__(table, journal)
+        self._counters = counters
+
+    def assign_number(self, invoice_id: str, prefix: str) -> Invoice:
+        """Give the invoice the next number of ``prefix`` (1, 2, ...) and return it.
+
+        The counter only moves here, so numbers that invoices were added with do not
+        advance it. An invoice that already has a ``number_sequence`` keeps it and is
+        returned as is; otherwise its revision goes up by one.
+
+        Raises:
+            NotFoundError: there is no invoice ``invoice_id``.
+            ValidationError: ``prefix`` is not a non-empty string.
+            ConflictError: the number is already held by an invoice added with it.
+        """
+        self._journal.check()
+        if not isinstance(prefix, str) or not prefix:
+            raise ValidationError.at(("prefix",), "an invoice number prefix is non-empty text")
+        stored = self._stored(invoice_id)
+        if stored.number_sequence is not None:
+            return copy.deepcopy(stored)
+        numbered = dataclasses.replace(
+            stored,
+            number_prefix=prefix,
+            number_sequence=self._counters.peek(prefix),
+            revision=stored.revision + 1,
+        )
+        self._table.replace(numbered, self._journal)
+        self._counters.advance(prefix, self._journal)
+        return copy.deepcopy(numbered)
+
+
+class MemoryLedgerRepository(MemoryRepository[LedgerEntry]):
+    """Credit ledger entries, numbered per customer and currency."""
+
+    def last(self, customer_id: str, currency: str) -> LedgerEntry | None:
+        """The entry with the highest sequence, or ``None`` for an empty ledger."""
+        self._journal.check()
+        entries = [
+            entry
+            for entry in self._table.rows.values()
+            if entry.customer_id == customer_id and entry.currency == currency
+        ]
+        if not entries:
+            return None
+        return copy.deepcopy(max(entries, key=lambda entry: entry.sequence))

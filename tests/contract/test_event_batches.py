@@ -1,0 +1,80 @@
+"""``events.add_many``: one outcome per event, decided by idempotency key and body hash."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from orbcore.events import Event
+from orbcore.storage import AddOutcome, Store
+
+from .factories import event
+from .helpers import fetch, list_all
+
+INSERTED, DUPLICATE, CONFLICT = AddOutcome.INSERTED, AddOutcome.DUPLICATE, AddOutcome.CONFLICT
+
+
+def resent(original: Event, **changes: Any) -> Event:
+    """The same key sent again, with the same body unless ``changes`` say otherwise."""
+    return dataclasses.replace(original, **changes)
+
+
+def test_new_keys_are_inserted_in_one_batch(store: Store) -> None:
+    batch = [event(), event(), event()]
+    with store.unit_of_work() as uow:
+        assert uow.events.add_many(batch) == [INSERTED, INSERTED, INSERTED]
+        uow.commit()
+    assert list_all(store, "events") == batch
+
+
+def test_repeats_within_a_batch_are_duplicates_or_conflicts(store: Store) -> None:
+    first, second = event(), event()
+    same = resent(first, ingested_at=first.ingested_at.replace(year=2025))
+    different = resent(first, body_hash="sha256:other", properties={"bytes": "1"})
+    with store.unit_of_work() as uow:
+        outcomes = uow.events.add_many([first, same, second, different, second])
+        uow.commit()
+    assert outcomes == [INSERTED, DUPLICATE, INSERTED, CONFLICT, DUPLICATE]
+    assert list_all(store, "events") == [first, second]
+
+
+def test_repeats_across_calls_are_duplicates_or_conflicts(store: Store) -> None:
+    first = event()
+    with store.unit_of_work() as uow:
+        uow.events.add_many([first])
+        uow.commit()
+    later = event()
+    with store.unit_of_work() as uow:
+        outcomes = uow.events.add_many(
+            [resent(first), resent(first, body_hash="sha256:other", status="amended"), later]
+        )
+        uow.commit()
+    assert outcomes == [DUPLICATE, CONFLICT, INSERTED]
+    assert fetch(store, "events", first.idempotency_key) == first
+    assert list_all(store, "events") == [first, later]
+
+
+def test_an_event_added_one_by_one_is_a_duplicate_in_a_batch(store: Store) -> None:
+    single = event()
+    with store.unit_of_work() as uow:
+        uow.events.add(single)
+        assert uow.events.add_many([resent(single)]) == [DUPLICATE]
+        uow.commit()
+    assert list_all(store, "events") == [single]
+
+
+def test_an_empty_batch_does_nothing(store: Store) -> None:
+    with store.unit_of_work() as uow:
+        assert uow.events.add_many([]) == []
+        uow.commit()
+    assert list_all(store, "events") == []
+
+
+def test_a_rolled_back_batch_leaves_no_events_and_frees_its_keys(store: Store) -> None:
+    batch = [event(), event()]
+    with store.unit_of_work() as uow:
+        uow.events.add_many(batch)
+        uow.rollback()
+        assert uow.events.add_many(batch[:1]) == [INSERTED]
+        uow.commit()
+    assert list_all(store, "events") == batch[:1]
