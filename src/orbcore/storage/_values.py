@@ -12,14 +12,16 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from orbcore._checks import require_int
 from orbcore._errors import FloatNotAllowedError, Problem, ValidationError
 from orbcore.storage._collections import Collection
 from orbcore.storage._query import In, Query, Range
 
-__all__ = ["MAX_CLAIM", "check_claim", "check_query", "check_storable"]
+__all__ = ["MAX_CLAIM", "check_claim", "check_query", "check_storable", "detached"]
+
+R = TypeVar("R")
 
 MAX_CLAIM = 10_000
 """The most messages one ``claim_due`` call may lock."""
@@ -35,18 +37,21 @@ def check_storable(record: Any, path: Path = ()) -> None:
         ValidationError: a naive ``datetime``, a non-finite ``Decimal``, or a dict or list
             holding something JSON cannot.
     """
-    for field in dataclasses.fields(record):
-        _check_field(getattr(record, field.name), (*path, field.name))
+    for name in _field_names(type(record)):
+        _check_field(getattr(record, name), (*path, name))
 
 
 def _check_field(value: object, path: Path) -> None:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        check_storable(value, path)
+    # Scalars first: they are most fields of most records.
+    if value is None or isinstance(value, str | int):
+        return
+    if isinstance(value, dict | list):
+        _check_json(value, path)
     elif isinstance(value, tuple) and all(dataclasses.is_dataclass(item) for item in value):
         for index, item in enumerate(value):
             check_storable(item, (*path, index))
-    elif isinstance(value, dict | list):
-        _check_json(value, path)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        check_storable(value, path)
     else:
         _check_scalar(value, path)
 
@@ -120,3 +125,37 @@ def check_claim(now: datetime, limit: int, lease: timedelta) -> None:
     require_int(limit, 1, MAX_CLAIM, "limit")
     if not isinstance(lease, timedelta) or lease <= timedelta(0):
         raise ValidationError.at(("lease",), "a lease is a positive timedelta")
+
+
+def detached(record: R) -> R:
+    """A copy of the frozen ``record`` that shares no dict or list with it.
+
+    Only containers are copied; a record without any is returned as is, since frozen
+    records and their scalar values cannot change.
+    """
+    changes = {}
+    for name in _field_names(type(record)):
+        value = getattr(record, name)
+        if isinstance(value, dict | list):
+            changes[name] = _copy_json(value)
+        elif isinstance(value, tuple) and value and dataclasses.is_dataclass(value[0]):
+            changes[name] = tuple(detached(item) for item in value)
+    return dataclasses.replace(record, **changes) if changes else record  # type: ignore[type-var]
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return names
+
+
+def _copy_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copy_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy_json(item) for item in value]
+    return value

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 
 from orbcore._errors import ValidationError
 from orbcore.billing import Invoice, LedgerEntry
+from orbcore.storage._values import detached
 from orbcore.storage.memory._journal import Journal
 from orbcore.storage.memory._repository import MemoryRepository
 from orbcore.storage.memory._table import Table
@@ -70,7 +70,7 @@ class MemoryInvoiceRepository(MemoryRepository[Invoice]):
             raise ValidationError.at(("prefix",), "an invoice number prefix is non-empty text")
         stored = self._stored(invoice_id)
         if stored.number_sequence is not None:
-            return copy.deepcopy(stored)
+            return detached(stored)
         numbered = dataclasses.replace(
             stored,
             number_prefix=prefix,
@@ -79,7 +79,7 @@ class MemoryInvoiceRepository(MemoryRepository[Invoice]):
         )
         self._table.replace(numbered, self._journal)
         self._counters.advance(prefix, self._journal)
-        return copy.deepcopy(numbered)
+        return detached(numbered)
 
 
 class MemoryLedgerRepository(MemoryRepository[LedgerEntry]):
@@ -95,4 +95,4 @@ class MemoryLedgerRepository(MemoryRepository[LedgerEntry]):
         ]
         if not entries:
             return None
-        return copy.deepcopy(max(entries, key=lambda entry: entry.sequence))
+        return detached(max(entries, key=lambda entry: entry.sequence))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -10,6 +9,7 @@ from decimal import Decimal
 from orbcore.events import Event, UsageRollup
 from orbcore.money._numbers import exact_add
 from orbcore.storage._ports import AddOutcome
+from orbcore.storage._values import detached
 from orbcore.storage.memory._repository import MemoryRepository
 
 __all__ = ["MemoryEventRepository", "MemoryUsageRollupRepository"]
@@ -38,7 +38,7 @@ class MemoryEventRepository(MemoryRepository[Event]):
     def _add_one(self, event: Event) -> AddOutcome:
         stored = self._table.get(event.idempotency_key)
         if stored is None:
-            self._table.insert(copy.deepcopy(event), self._journal)
+            self._table.insert(detached(event), self._journal)
             return AddOutcome.INSERTED
         if stored.body_hash == event.body_hash:
             return AddOutcome.DUPLICATE
@@ -64,7 +64,7 @@ class MemoryUsageRollupRepository(MemoryRepository[UsageRollup]):
             values = tuple(getattr(rollup, name) for name in _ROLLUP_IDENTITY)
             key = self._table.key_for(_ROLLUP_IDENTITY, values)
             if key is None:
-                self._table.insert(copy.deepcopy(rollup), self._journal)
+                self._table.insert(detached(rollup), self._journal)
             else:
                 merged = merge_rollups(self._stored(key), rollup)
                 self._table.replace(merged, self._journal)

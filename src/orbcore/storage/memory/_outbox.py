@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from datetime import datetime, timedelta
 
-from orbcore.storage._values import check_claim
+from orbcore.storage._values import check_claim, detached
 from orbcore.storage.memory._repository import MemoryRepository
 from orbcore.webhooks import OutboxMessage
 
@@ -57,5 +56,5 @@ class MemoryOutboxRepository(MemoryRepository[OutboxMessage]):
                 revision=message.revision + 1,
             )
             self._table.replace(locked, self._journal)
-            claimed.append(copy.deepcopy(locked))
+            claimed.append(detached(locked))
         return claimed

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from typing import Any, Generic, TypeVar
 
 from orbcore._errors import ConflictError, NotFoundError, ValidationError
 from orbcore.storage._collections import Collection
 from orbcore.storage._query import Page, Query
-from orbcore.storage._values import check_storable
+from orbcore.storage._values import check_storable, detached
 from orbcore.storage.memory._journal import Journal
 from orbcore.storage.memory._listing import select
 from orbcore.storage.memory._table import Table
@@ -50,7 +49,7 @@ class MemoryRepository(Generic[R]):
         """
         self._journal.check()
         self._check_type(record)
-        self._table.insert(copy.deepcopy(record), self._journal)
+        self._table.insert(detached(record), self._journal)
         return record
 
     def get(self, key: str) -> R:
@@ -115,7 +114,7 @@ class MemoryRepository(Generic[R]):
         if self.collection.versioned:
             where = f"{self.collection.name} record {self.collection.key_of(record)!r}"
             record = _next_revision(record, stored, where)
-        self._table.replace(copy.deepcopy(record), self._journal)
+        self._table.replace(detached(record), self._journal)
         return record
 
     def _stored(self, key: str) -> R:
@@ -143,11 +142,11 @@ class MemoryRepository(Generic[R]):
         """
         self._journal.check()
         page = select(self._table.rows.values(), self.collection, query or Query())
-        return Page(tuple(copy.deepcopy(item) for item in page.items), page.next_cursor)
+        return Page(tuple(detached(item) for item in page.items), page.next_cursor)
 
 
 def _copy(record: R | None) -> R | None:
-    return None if record is None else copy.deepcopy(record)
+    return None if record is None else detached(record)
 
 
 def _next_revision(record: R, stored: R, where: str) -> R:

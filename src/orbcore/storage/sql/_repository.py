@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Row, Table, and_, or_, select
+from sqlalchemy import ColumnElement, Connection, Row, Table, and_, bindparam, or_, select
 from sqlalchemy.sql import Select
 
 from orbcore._errors import ConflictError, NotFoundError, ValidationError
@@ -30,6 +31,9 @@ class SqlRepository(Generic[R]):
         self.table = table
         self._connection = connection
         self._fields = [name for name in collection.fields if name in table.c]
+        # Built once: constructing statements costs more than running cached ones.
+        self._select_all = select(*(table.c[name] for name in self._fields))
+        self._by_key = self._select_all.where(table.c[collection.key] == bindparam("key"))
 
     @property
     def connection(self) -> Connection:
@@ -48,15 +52,22 @@ class SqlRepository(Generic[R]):
     def _key_column(self) -> ColumnElement[Any]:
         return self.table.c[self.collection.key]
 
+    def guarded(self) -> AbstractContextManager[object]:
+        """A savepoint around one write on PostgreSQL, where a failed statement would
+        abort the whole transaction; nothing on SQLite, which undoes just the statement."""
+        if self.connection.dialect.name == "postgresql":
+            return self.connection.begin_nested()
+        return nullcontext()
+
     def add(self, record: R) -> R:
         check_storable(record)
-        with translated(f"add to {self.collection.name}"), self.connection.begin_nested():
-            self.connection.execute(self.table.insert().values(self.to_row(record)))
+        with translated(f"add to {self.collection.name}"), self.guarded():
+            self.connection.execute(self.table.insert(), self.to_row(record))
         return record
 
     def find(self, key: str) -> R | None:
         with translated(f"read {self.collection.name}"):
-            row = self.connection.execute(self._select().where(self._key_column() == key)).first()
+            row = self.connection.execute(self._by_key, {"key": key}).first()
         return None if row is None else self.from_row(row)
 
     def get(self, key: str) -> R:
@@ -92,7 +103,7 @@ class SqlRepository(Generic[R]):
             revision = int(getattr(record, "revision"))  # noqa: B009
             stored = dataclasses.replace(record, revision=revision + 1)  # type: ignore[type-var]
             condition = and_(condition, self.table.c.revision == revision)
-        with translated(f"update {collection.name}"), self.connection.begin_nested():
+        with translated(f"update {collection.name}"), self.guarded():
             result = self.connection.execute(
                 self.table.update().where(condition).values(self.to_row(stored))
             )
@@ -105,7 +116,7 @@ class SqlRepository(Generic[R]):
         return stored
 
     def _select(self) -> Select[Any]:
-        return select(*(self.table.c[name] for name in self._fields))
+        return self._select_all
 
     def _conditions(self, where: Mapping[str, object]) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
