@@ -10,25 +10,49 @@ import pytest
 import sqlalchemy
 
 from orbcore._cli import main
+from orbcore.storage import open_store
 
 
-def test_the_demo_runs_as_a_module() -> None:
+def test_the_demo_runs_as_a_module_on_a_sqlite_file_by_default(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "orbcore", "demo"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "orbcore", "demo"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     assert "2024-01-31 -> 2024-02-29 -> 2024-03-31 -> 2024-04-30" in result.stdout
     assert "1.234,57\u00a0$" in result.stdout
     assert "2024-02-01T08:00:00+00:00" in result.stdout
+    assert "invoice DEMO-000001" in result.stdout
+    assert (tmp_path / "orbcore.db").exists()
 
 
-def test_the_demo_formats_for_the_requested_locale(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "--locale", "en_US"]) == 0
+def test_running_the_demo_again_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path}/again.db"
+    assert main(["demo", "--database", url]) == 0
+    assert "stored customer Acme Corp" in capsys.readouterr().out
+    assert main(["demo", "--database", url]) == 0
+    second = capsys.readouterr().out
+    assert "earlier run: no change" in second
+    assert "invoice DEMO-000001" in second
+    with open_store(url).unit_of_work() as uow:
+        assert len(uow.invoices.list()) == 1
+        assert len(uow.customers.list()) == 1
+
+
+def test_the_demo_formats_for_the_requested_locale(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--locale", "en_US", "--database", "memory://"]) == 0
     assert "$1,234.57" in capsys.readouterr().out
 
 
 def test_a_bad_locale_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "--locale", "xx_YY"]) == 2
+    assert main(["demo", "--locale", "xx_YY", "--database", "memory://"]) == 2
     assert "unknown locale 'xx_YY'" in capsys.readouterr().err
 
 

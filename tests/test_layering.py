@@ -15,7 +15,13 @@ FORBIDDEN = ("sqlalchemy", "httpx", "psycopg", "orbcore.storage", "requests", "a
 # The kernel and the domain: no I/O, no database or HTTP imports. ``orbcore.billing``'s
 # service modules, which drive storage, are listed in BILLING_SERVICES and skipped.
 PURE_PACKAGES = ("orbcore.money", "orbcore.calendar", "orbcore.pricing", "orbcore.events")
-PURE_MODULES = ("orbcore._errors", "orbcore._clock", "orbcore._checks", "orbcore._api")
+PURE_MODULES = (
+    "orbcore._errors",
+    "orbcore._clock",
+    "orbcore._checks",
+    "orbcore._api",
+    "orbcore.webhooks._records",
+)
 BILLING_SERVICES: frozenset[str] = frozenset()
 
 

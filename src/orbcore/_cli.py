@@ -26,6 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--locale", default="de_DE", help="locale to format amounts in (default: de_DE)"
     )
+    demo.add_argument(
+        "--database", default=DEFAULT_URL, help=f"where to store (default: {DEFAULT_URL})"
+    )
     migrate = commands.add_parser("migrate", help="create or upgrade a database's schema")
     migrate.add_argument(
         "--database",
@@ -40,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "demo":
-            print(run_demo(locale=args.locale))
+            print(run_demo(locale=args.locale, database=args.database))
         elif args.command == "migrate":
             store = open_store(args.database, migrate=True)
             print(f"{store.url}: schema is up to date")

@@ -1,9 +1,11 @@
-"""The demonstration printed by ``orbcore demo``: money and the billing calendar."""
+"""The demonstration printed by ``orbcore demo``: money, the billing calendar, storage."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
+from orbcore.billing import Customer, Invoice, InvoiceLine
 from orbcore.calendar import (
     Anniversary,
     BeginningOfMonth,
@@ -14,13 +16,20 @@ from orbcore.calendar import (
     DayCount,
 )
 from orbcore.money import CurrencyRegistry, Money, RoundingMode, allocate
+from orbcore.storage import DEFAULT_URL, open_store
 
 __all__ = ["run_demo"]
 
 
-def run_demo(locale: str = "de_DE") -> str:
-    """Return the demonstration as text; amounts are formatted for ``locale``."""
-    return "\n".join([*_money_lines(locale), "", *_calendar_lines()])
+def run_demo(locale: str = "de_DE", database: str = DEFAULT_URL) -> str:
+    """Return the demonstration as text; amounts are formatted for ``locale``.
+
+    The last part stores a customer and a numbered invoice in ``database`` (a SQLite file
+    by default); running the demonstration again finds them and changes nothing.
+    """
+    return "\n".join(
+        [*_money_lines(locale), "", *_calendar_lines(), "", *_storage_lines(database, locale)]
+    )
 
 
 def _money_lines(locale: str) -> list[str]:
@@ -77,3 +86,66 @@ def _calendar_lines() -> list[str]:
             f"prorates to {Money('50.00', 'USD').prorated(share)}"
         )
     return lines
+
+
+def _storage_lines(database: str, locale: str) -> list[str]:
+    schedule = BillingSchedule(
+        date(2024, 1, 15), Cadence.monthly(), BeginningOfMonth(), "America/Los_Angeles"
+    )
+    first = schedule.period(0)
+    fee = Money("50.00", "USD").prorated(schedule.proration(0))
+    store = open_store(database)
+    lines = ["Storage", f"  store: {store.url}"]
+    with store.unit_of_work() as uow:
+        customer = uow.customers.find_by(external_customer_id="demo-acme")
+        if customer is None:
+            customer = uow.customers.add(
+                Customer(
+                    id="cus_demo_acme",
+                    external_customer_id="demo-acme",
+                    name="Acme Corp",
+                    currency="USD",
+                    timezone="America/Los_Angeles",
+                    created_at=first.start,
+                )
+            )
+        invoice = uow.invoices.find("inv_demo_2024_01")
+        if invoice is None:
+            invoice = uow.invoices.add(_demo_invoice(customer.id, first.start, first.end, fee))
+            lines.append("  stored customer Acme Corp and its first invoice")
+        else:
+            lines.append("  found the customer and invoice stored by an earlier run: no change")
+        invoice = uow.invoices.assign_number(invoice.id, "DEMO")
+        uow.commit()
+    store.close()
+    total = Money(invoice.total, invoice.currency).format(locale)
+    lines.append(f"  invoice {invoice.number}: {invoice.lines[0].name}, total {total}")
+    return lines
+
+
+def _demo_invoice(customer_id: str, start: datetime, end: datetime, fee: Money) -> Invoice:
+    return Invoice(
+        id="inv_demo_2024_01",
+        customer_id=customer_id,
+        currency="USD",
+        kind="subscription",
+        period_start=start,
+        period_end=end,
+        invoice_date=start,
+        created_at=datetime(2024, 1, 15, tzinfo=UTC),
+        subtotal=fee.amount,
+        total=fee.amount,
+        amount_due=fee.amount,
+        lines=(
+            InvoiceLine(
+                id="line_demo_platform_fee",
+                invoice_id="inv_demo_2024_01",
+                position=0,
+                name="Platform fee, Jan 15 - Feb 1 (17/31 of a month)",
+                quantity=Decimal(1),
+                amount=fee.amount,
+                start_date=start,
+                end_date=end,
+            ),
+        ),
+    )
