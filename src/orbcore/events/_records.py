@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-__all__ = ["Event", "PropertyValue", "UsageRollup"]
+from orbcore.money._numbers import exact_add
+
+__all__ = ["Event", "PropertyValue", "UsageRollup", "merge_rollups"]
 
 PropertyValue = str | Decimal | bool
 """An event property: a string, an exact number or a boolean; never nested."""
@@ -46,3 +50,28 @@ class UsageRollup:
     sum: Decimal = Decimal(0)
     min: Decimal | None = None
     max: Decimal | None = None
+
+
+def merge_rollups(stored: UsageRollup, more: UsageRollup) -> UsageRollup:
+    """``stored`` with ``more`` added in: counts and sums added, minimum and maximum merged.
+
+    The result keeps ``stored``'s identity (id, metric, customer, hour, group).
+
+    Raises:
+        PrecisionError: the sum cannot be represented exactly.
+    """
+    return dataclasses.replace(
+        stored,
+        count=stored.count + more.count,
+        sum=exact_add(stored.sum, more.sum),
+        min=_extreme(min, stored.min, more.min),
+        max=_extreme(max, stored.max, more.max),
+    )
+
+
+def _extreme(
+    pick: Callable[[Decimal, Decimal], Decimal], a: Decimal | None, b: Decimal | None
+) -> Decimal | None:
+    if a is None or b is None:
+        return b if a is None else a
+    return pick(a, b)

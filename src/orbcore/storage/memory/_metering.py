@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Sequence
-from decimal import Decimal
+from collections.abc import Sequence
 
-from orbcore.events import Event, UsageRollup
-from orbcore.money._numbers import exact_add
+from orbcore.events import Event, UsageRollup, merge_rollups
 from orbcore.storage._ports import AddOutcome
 from orbcore.storage._values import detached
 from orbcore.storage.memory._repository import MemoryRepository
@@ -68,22 +65,3 @@ class MemoryUsageRollupRepository(MemoryRepository[UsageRollup]):
             else:
                 merged = merge_rollups(self._stored(key), rollup)
                 self._table.replace(merged, self._journal)
-
-
-def merge_rollups(stored: UsageRollup, more: UsageRollup) -> UsageRollup:
-    """``stored`` with ``more`` added in: counts and sums added, minimum and maximum merged."""
-    return dataclasses.replace(
-        stored,
-        count=stored.count + more.count,
-        sum=exact_add(stored.sum, more.sum),
-        min=_extreme(min, stored.min, more.min),
-        max=_extreme(max, stored.max, more.max),
-    )
-
-
-def _extreme(
-    pick: Callable[[Decimal, Decimal], Decimal], a: Decimal | None, b: Decimal | None
-) -> Decimal | None:
-    if a is None or b is None:
-        return b if a is None else a
-    return pick(a, b)

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.dialects import postgresql
 
 from orbcore.billing import LedgerEntry
-from orbcore.events import UsageRollup
-from orbcore.money._numbers import exact_add
+from orbcore.events import UsageRollup, merge_rollups
 from orbcore.storage._collections import COLLECTIONS
 from orbcore.storage._values import check_claim, check_storable
 from orbcore.storage.sql._repository import SqlRepository
@@ -37,7 +34,7 @@ class SqlUsageRollupRepository(SqlRepository[UsageRollup]):
         for rollup in rollups:
             slot = (rollup.metric_id, rollup.customer_id, rollup.bucket_start, rollup.group_key)
             held = combined.get(slot)
-            combined[slot] = rollup if held is None else _combine(held, rollup)
+            combined[slot] = rollup if held is None else merge_rollups(held, rollup)
         with translated("accumulate usage roll-ups"):
             if self.connection.dialect.name == "postgresql":
                 self._upsert(list(combined.values()))
@@ -72,32 +69,12 @@ class SqlUsageRollupRepository(SqlRepository[UsageRollup]):
         if stored is None:
             self.connection.execute(usage_rollups.insert().values(self.to_row(rollup)))
             return
-        merged = _combine(stored, rollup)
+        merged = merge_rollups(stored, rollup)
         self.connection.execute(
             usage_rollups.update()
             .where(usage_rollups.c.id == stored.id)
             .values(self.to_row(merged))
         )
-
-
-def _combine(held: UsageRollup, more: UsageRollup) -> UsageRollup:
-    return dataclasses.replace(
-        held,
-        count=held.count + more.count,
-        sum=exact_add(held.sum, more.sum),
-        min=_pick(min, held.min, more.min),
-        max=_pick(max, held.max, more.max),
-    )
-
-
-def _pick(
-    choose: Callable[[Decimal, Decimal], Decimal], a: Decimal | None, b: Decimal | None
-) -> Decimal | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return choose(a, b)
 
 
 class SqlLedgerRepository(SqlRepository[LedgerEntry]):
