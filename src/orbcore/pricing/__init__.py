@@ -1,3 +1,42 @@
-"""Pricing: rating usage under Orb's price models. Pure: no I/O, no storage, no clock."""
+"""Pricing: rating usage under Orb's price models. Pure: no I/O, no storage, no clock.
 
-__all__: list[str] = []
+Build a :class:`Price` from Orb-shaped JSON (``model_type`` + ``<model_type>_config``),
+evaluate it on a quantity or a :class:`Usage`, and get a :class:`PriceResult`: an exact,
+unrounded amount with sub-lines that add up to it.
+"""
+
+from orbcore._api import publish
+from orbcore.pricing._core import (
+    BulkConfig,
+    BulkTier,
+    MatrixConfig,
+    MatrixValue,
+    PackageConfig,
+    Tier,
+    TieredConfig,
+    UnitConfig,
+)
+from orbcore.pricing._model import MODELS, PriceConfig, price_model
+from orbcore.pricing._price import Price, parse_price
+from orbcore.pricing._result import PriceResult, SubLine, Usage
+
+__all__ = [
+    "BulkConfig",
+    "BulkTier",
+    "MODELS",
+    "MatrixConfig",
+    "MatrixValue",
+    "PackageConfig",
+    "Price",
+    "PriceConfig",
+    "PriceResult",
+    "SubLine",
+    "Tier",
+    "TieredConfig",
+    "UnitConfig",
+    "Usage",
+    "parse_price",
+    "price_model",
+]
+
+publish(globals(), __name__)

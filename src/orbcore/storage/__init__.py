@@ -21,9 +21,7 @@ from orbcore.storage._ports import (
 )
 from orbcore.storage._query import In, Page, Query, Range
 
-# Plain sorted order, which tests/test_public_api.py checks; ruff's isort-style order
-# would put the constants first.
-__all__ = [  # noqa: RUF022
+__all__ = [
     "AddOutcome",
     "COLLECTIONS",
     "Collection",

@@ -11,6 +11,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from orbcore._errors import StorageError, ValidationError
+from orbcore._json import dumps_exact, loads_exact
 from orbcore.billing import BalanceTransaction, CreditBlock, Customer, Plan, Price, Subscription
 from orbcore.events import Event
 from orbcore.storage._collections import COLLECTIONS
@@ -29,7 +30,6 @@ from orbcore.storage.sql._extras import (
     SqlUsageRollupRepository,
 )
 from orbcore.storage.sql._invoices import SqlInvoiceRepository
-from orbcore.storage.sql._json import dumps_exact, loads_exact
 from orbcore.storage.sql._migrate import upgrade
 from orbcore.storage.sql._partitions import MonthlyPartitions
 from orbcore.storage.sql._repository import SqlRepository

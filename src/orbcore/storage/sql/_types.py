@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from orbcore._errors import ValidationError
-from orbcore.storage.sql._json import dumps_exact, loads_exact
+from orbcore._json import dumps_exact, loads_exact
 
 __all__ = ["Document", "ExactDecimal", "UtcDateTime"]
 

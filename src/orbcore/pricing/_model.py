@@ -1,0 +1,50 @@
+"""The base of every price configuration, and the registry of model types."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from orbcore._errors import Problem
+from orbcore.pricing._result import PriceResult, Usage
+
+__all__ = ["MODELS", "PriceConfig", "price_model"]
+
+
+class PriceConfig(BaseModel):
+    """The ``<model_type>_config`` of a price: validated, immutable, and able to rate.
+
+    Subclasses declare Orb's fields and implement :meth:`evaluate`; ``model_type`` is set
+    by :func:`price_model`.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    model_type: ClassVar[str] = ""
+
+    def problems(self) -> list[Problem]:
+        """Problems that span fields (overlapping tiers, say), with paths inside the
+        config. Field types are checked before this runs."""
+        return []
+
+    def evaluate(self, usage: Usage) -> PriceResult:
+        """The exact amount for ``usage``, with sub-lines that sum to it."""
+        raise NotImplementedError
+
+
+C = TypeVar("C", bound=type[PriceConfig])
+
+MODELS: dict[str, type[PriceConfig]] = {}
+"""Every model type orbcore can rate, by Orb's ``model_type`` name."""
+
+
+def price_model(model_type: str) -> Callable[[C], C]:
+    """Register a configuration class under Orb's ``model_type`` name."""
+
+    def register(cls: C) -> C:
+        cls.model_type = model_type
+        MODELS[model_type] = cls
+        return cls
+
+    return register

@@ -1,0 +1,120 @@
+"""``Price``: a model type, its configuration, and the envelope Orb keeps around them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pydantic
+
+from orbcore._errors import FloatNotAllowedError, Problem, ValidationError
+from orbcore._json import dumps_exact
+from orbcore.money._numbers import DecimalLike, to_decimal
+from orbcore.pricing._model import MODELS, PriceConfig
+from orbcore.pricing._result import PriceResult, Usage
+
+__all__ = ["Price", "parse_price"]
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """A price in Orb's shape: ``model_type``, its ``<model_type>_config``, and the other
+    top-level fields (``name``, ``currency``, ``cadence``, ...), kept as given.
+
+    >>> price = Price.from_orb({"model_type": "unit", "unit_config": {"unit_amount": "0.50"}})
+    >>> price.evaluate(3).amount
+    Decimal('1.50')
+    """
+
+    model_type: str
+    config: PriceConfig
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_orb(cls, data: Mapping[str, Any] | str) -> Price:
+        """Build a price from Orb-shaped JSON (text, or a mapping of decoded JSON).
+
+        Text is decoded with exact decimals. In a mapping, use ``Decimal``, ``int`` or
+        decimal strings: floats are refused.
+
+        Raises:
+            ValidationError: every problem found, each with its field path.
+        """
+        return parse_price(data)
+
+    def to_orb(self) -> dict[str, Any]:
+        """The price in Orb's shape; ``Price.from_orb(p.to_orb()) == p``."""
+        body = self.config.model_dump(mode="python", exclude_unset=True)
+        return {**self.fields, "model_type": self.model_type, f"{self.model_type}_config": body}
+
+    def to_json(self) -> str:
+        """:meth:`to_orb` as JSON text with every number exact."""
+        return dumps_exact(self.to_orb())
+
+    def evaluate(self, usage: Usage | DecimalLike) -> PriceResult:
+        """Rate ``usage`` (a :class:`Usage`, or just a quantity).
+
+        Returns:
+            The exact, unrounded amount with sub-lines that sum to it.
+        """
+        if not isinstance(usage, Usage):
+            usage = Usage(quantity=to_decimal(usage, field="quantity"))
+        return self.config.evaluate(usage)
+
+
+def parse_price(data: Mapping[str, Any] | str) -> Price:
+    """Build a :class:`Price` from Orb-shaped JSON; see :meth:`Price.from_orb`."""
+    if isinstance(data, str):
+        try:
+            data = json.loads(data, parse_float=Decimal)
+        except json.JSONDecodeError as exc:
+            raise ValidationError.at((), f"not JSON: {exc}") from exc
+    if not isinstance(data, Mapping):
+        raise ValidationError.at((), f"expected a JSON object, got {type(data).__name__}")
+    model_type = data.get("model_type")
+    if not isinstance(model_type, str) or model_type not in MODELS:
+        known = ", ".join(sorted(MODELS))
+        raise ValidationError.at(
+            ("model_type",), f"unknown model_type {model_type!r}; known: {known}"
+        )
+    key = f"{model_type}_config"
+    problems = [
+        Problem((name,), f"belongs to another model type than {model_type!r}")
+        for name in data
+        if name.endswith("_config") and name != key and name[: -len("_config")] in MODELS
+    ]
+    if key not in data:
+        problems.append(Problem((key,), f"is required for model_type {model_type!r}"))
+        raise ValidationError(problems)
+    try:
+        config = _validate(MODELS[model_type], data[key], key)
+    except ValidationError as exc:
+        raise type(exc)([*problems, *exc.problems]) from None
+    if problems:
+        raise ValidationError(problems)
+    others = {name: value for name, value in data.items() if name not in ("model_type", key)}
+    return Price(model_type, config, others)
+
+
+def _validate(model: type[PriceConfig], body: Any, key: str) -> PriceConfig:
+    try:
+        config = model.model_validate(body)
+    except pydantic.ValidationError as exc:
+        problems = [Problem((key, *error["loc"]), _message(error)) for error in exc.errors()]
+        if any(
+            error["type"] == "exact_number" and "float" in error["msg"] for error in exc.errors()
+        ):
+            raise FloatNotAllowedError(problems) from None
+        raise ValidationError(problems) from None
+    found = config.problems()
+    if found:
+        raise ValidationError(Problem((key, *p.path), p.message) for p in found)
+    return config
+
+
+def _message(error: Any) -> str:
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")

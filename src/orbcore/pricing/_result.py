@@ -1,0 +1,84 @@
+"""What rating returns: an exact amount and the sub-lines that explain it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from orbcore.money._numbers import exact_add
+
+__all__ = ["PriceResult", "SubLine", "Usage", "total"]
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """The usage a price is rated on.
+
+    Attributes:
+        quantity: the total quantity of the period (for unit, tiered, bulk, package...).
+        groups: quantities per group or matrix cell, keyed by the tuple of dimension
+            values (``("alpha", "west")``; a one-dimension key is ``("alpha",)``).
+        events: per-event property values, for models that rate each event.
+    """
+
+    quantity: Decimal = Decimal(0)
+    groups: Mapping[tuple[str | None, ...], Decimal] = field(default_factory=dict)
+    events: Sequence[Mapping[str, object]] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SubLine:
+    """One part of a price's amount: a tier, a cell, a group.
+
+    ``amount`` is exact; ``unit_amount`` is the rate applied, where there is one.
+    """
+
+    name: str
+    quantity: Decimal
+    amount: Decimal
+    unit_amount: Decimal | None = None
+    grouping: tuple[str | None, ...] | None = None
+
+    def explain(self) -> str:
+        """``tier 2: 90000 x 0.0008 = 72.0000``."""
+        if self.unit_amount is None:
+            return f"{self.name}: {_plain(self.quantity)} -> {_plain(self.amount)}"
+        return (
+            f"{self.name}: {_plain(self.quantity)} x {_plain(self.unit_amount)} "
+            f"= {_plain(self.amount)}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PriceResult:
+    """The exact, unrounded amount of a price for some usage, with its sub-lines.
+
+    The sub-lines add up to ``amount`` exactly. Rounding belongs to the invoice.
+    Printing a result shows the arithmetic.
+    """
+
+    model_type: str
+    quantity: Decimal
+    amount: Decimal
+    sub_lines: tuple[SubLine, ...] = ()
+
+    def explain(self) -> str:
+        """The result and its sub-lines, one per line."""
+        head = f"{self.model_type}: {_plain(self.quantity)} -> {_plain(self.amount)}"
+        return "\n".join([head, *(f"  {line.explain()}" for line in self.sub_lines)])
+
+    def __str__(self) -> str:
+        return self.explain()
+
+
+def total(model_type: str, quantity: Decimal, sub_lines: Sequence[SubLine]) -> PriceResult:
+    """A result whose amount is the exact sum of ``sub_lines``."""
+    amount = Decimal(0)
+    for line in sub_lines:
+        amount = exact_add(amount, line.amount)
+    return PriceResult(model_type, quantity, amount, tuple(sub_lines))
+
+
+def _plain(value: Decimal) -> str:
+    return format(value, "f")
