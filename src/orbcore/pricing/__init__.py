@@ -16,6 +16,11 @@ from orbcore.pricing._core import (
     TieredConfig,
     UnitConfig,
 )
+from orbcore.pricing._event_family import (
+    EventOutputConfig,
+    MinimumCompositeConfig,
+    PercentConfig,
+)
 from orbcore.pricing._model import MODELS, PriceConfig, price_model
 from orbcore.pricing._price import Price, parse_price
 from orbcore.pricing._result import PriceResult, SubLine, Usage
@@ -23,10 +28,13 @@ from orbcore.pricing._result import PriceResult, SubLine, Usage
 __all__ = [
     "BulkConfig",
     "BulkTier",
+    "EventOutputConfig",
     "MODELS",
     "MatrixConfig",
     "MatrixValue",
+    "MinimumCompositeConfig",
     "PackageConfig",
+    "PercentConfig",
     "Price",
     "PriceConfig",
     "PriceResult",

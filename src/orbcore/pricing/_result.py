@@ -20,11 +20,14 @@ class Usage:
         groups: quantities per group or matrix cell, keyed by the tuple of dimension
             values (``("alpha", "west")``; a one-dimension key is ``("alpha",)``).
         events: per-event property values, for models that rate each event.
+        upstream: for composite prices (``percent``, ``minimum_composite``), the amount
+            of the prices they apply to.
     """
 
     quantity: Decimal = Decimal(0)
     groups: Mapping[tuple[str | None, ...], Decimal] = field(default_factory=dict)
     events: Sequence[Mapping[str, object]] = ()
+    upstream: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
