@@ -6,6 +6,7 @@ unrounded amount with sub-lines that add up to it.
 """
 
 from orbcore._api import publish
+from orbcore.pricing._batch import BatchResult, CurvePoint, evaluate_batch, price_curve
 from orbcore.pricing._core import (
     BulkConfig,
     BulkTier,
@@ -26,8 +27,10 @@ from orbcore.pricing._price import Price, parse_price
 from orbcore.pricing._result import PriceResult, SubLine, Usage
 
 __all__ = [
+    "BatchResult",
     "BulkConfig",
     "BulkTier",
+    "CurvePoint",
     "EventOutputConfig",
     "MODELS",
     "MatrixConfig",
@@ -43,7 +46,9 @@ __all__ = [
     "TieredConfig",
     "UnitConfig",
     "Usage",
+    "evaluate_batch",
     "parse_price",
+    "price_curve",
     "price_model",
 ]
 

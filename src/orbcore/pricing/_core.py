@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
+from fractions import Fraction
 
 from pydantic import Field
 
 from orbcore._errors import Problem
-from orbcore.money._numbers import EXACT, exact_mul
+from orbcore.money._numbers import exact_mul
 from orbcore.pricing._fields import Amount, NonNegativeAmount, Number, PositiveNumber
 from orbcore.pricing._model import PriceConfig, price_model
 from orbcore.pricing._result import PriceResult, SubLine, Usage, total
@@ -51,13 +52,8 @@ class PackageConfig(PriceConfig):
     package_size: PositiveNumber
 
     def evaluate(self, usage: Usage) -> PriceResult:
-        packages = (
-            EXACT.divide(usage.quantity, self.package_size).to_integral_value(
-                rounding=ROUND_CEILING
-            )
-            if usage.quantity
-            else Decimal(0)
-        )
+        # Started packages count whole: ceil(quantity / size), in exact rationals.
+        packages = Decimal(-(-Fraction(usage.quantity) // Fraction(self.package_size)))
         line = SubLine(
             name=f"packages of {format(self.package_size, 'f')}",
             quantity=packages,
