@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property
 
 from pydantic import Field
 
@@ -12,7 +13,7 @@ from orbcore.money._numbers import exact_mul
 from orbcore.pricing._fields import Amount, NonNegativeAmount, Number, PositiveNumber
 from orbcore.pricing._model import PriceConfig, price_model
 from orbcore.pricing._result import PriceResult, SubLine, Usage, total
-from orbcore.pricing._tiers import band_problems, graduated
+from orbcore.pricing._tiers import TierTable, band_problems, graduate, tier_table
 
 __all__ = [
     "BulkConfig",
@@ -81,9 +82,13 @@ class TieredConfig(PriceConfig):
     def problems(self) -> list[Problem]:
         return band_problems([(t.first_unit, t.last_unit) for t in self.tiers], "tiers")
 
+    @cached_property
+    def _table(self) -> TierTable:
+        return tier_table([(t.first_unit, t.last_unit, t.unit_amount) for t in self.tiers])
+
     def evaluate(self, usage: Usage) -> PriceResult:
-        bands = [(t.first_unit, t.last_unit, t.unit_amount) for t in self.tiers]
-        return total(self.model_type, usage.quantity, graduated(usage.quantity, bands))
+        lines, amount = graduate(usage.quantity, self._table)
+        return PriceResult(self.model_type, usage.quantity, amount, tuple(lines))
 
 
 class BulkTier(PriceConfig):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from typing import Any
 
 import pydantic
 
-from orbcore._errors import FloatNotAllowedError, Problem, ValidationError
+from orbcore._errors import FloatNotAllowedError, PrecisionError, Problem, ValidationError
 from orbcore._json import dumps_exact
 from orbcore.money._numbers import DecimalLike, to_decimal
 from orbcore.pricing._model import MODELS, PriceConfig
@@ -62,7 +63,10 @@ class Price:
         """
         if not isinstance(usage, Usage):
             usage = Usage(quantity=to_decimal(usage, field="quantity"))
-        return self.config.evaluate(usage)
+        try:
+            return self.config.evaluate(usage)
+        except decimal.DecimalException as exc:
+            raise PrecisionError(f"{self.model_type}: the amount has no exact form") from exc
 
 
 def parse_price(data: Mapping[str, Any] | str) -> Price:

@@ -6,36 +6,56 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from orbcore._errors import Problem
-from orbcore.money._numbers import exact_mul, exact_sub
+from orbcore.money._numbers import EXACT
 from orbcore.pricing._result import SubLine
 
-__all__ = ["Band", "band_problems", "graduated"]
+__all__ = ["Band", "TierTable", "band_problems", "graduate", "graduated", "tier_table"]
 
 Band = tuple[Decimal, Decimal | None, Decimal]
 """A tier as (exclusive lower bound, inclusive upper bound or None, unit amount)."""
 
+TierTable = tuple[tuple[Decimal, Decimal | None, Decimal, str], ...]
+"""Bands with their sub-line labels, prepared once per price."""
 
-def graduated(quantity: Decimal, bands: Sequence[Band], label: str = "tier") -> list[SubLine]:
-    """One sub-line per tier that ``quantity`` reaches: the units inside it times its rate.
+_ZERO = Decimal(0)
+
+
+def tier_table(bands: Sequence[Band], label: str = "tier") -> TierTable:
+    """Bands with labels such as ``tier 2 (10000-100000)``."""
+    return tuple(
+        (
+            first,
+            last,
+            rate,
+            f"{label} {index} ({format(first, 'f')}-{'' if last is None else format(last, 'f')})",
+        )
+        for index, (first, last, rate) in enumerate(bands, start=1)
+    )
+
+
+def graduate(quantity: Decimal, table: TierTable) -> tuple[list[SubLine], Decimal]:
+    """One sub-line per tier that ``quantity`` reaches, and their exact sum.
 
     Tier ``(first, last]`` holds ``min(quantity, last) - first`` units (none if negative).
+    Arithmetic runs in orbcore's exact context: it raises rather than rounds.
     """
-    lines = []
-    for index, (first, last, rate) in enumerate(bands, start=1):
-        if quantity <= first and index > 1:
+    subtract, multiply, add = EXACT.subtract, EXACT.multiply, EXACT.add
+    lines: list[SubLine] = []
+    amount = _ZERO
+    for first, last, rate, name in table:
+        if quantity <= first and lines:
             break
-        top = quantity if last is None else min(quantity, last)
-        units = max(exact_sub(top, first), Decimal(0))
-        upper = "" if last is None else format(last, "f")
-        lines.append(
-            SubLine(
-                name=f"{label} {index} ({format(first, 'f')}-{upper})",
-                quantity=units,
-                unit_amount=rate,
-                amount=exact_mul(units, rate),
-            )
-        )
-    return lines
+        top = quantity if last is None or quantity < last else last
+        units = subtract(top, first) if top > first else _ZERO
+        line_amount = multiply(units, rate)
+        lines.append(SubLine(name, units, line_amount, rate))
+        amount = add(amount, line_amount)
+    return lines, amount
+
+
+def graduated(quantity: Decimal, bands: Sequence[Band], label: str = "tier") -> list[SubLine]:
+    """The sub-lines of :func:`graduate` for bands given directly (no prepared table)."""
+    return graduate(quantity, tier_table(bands, label))[0]
 
 
 def band_problems(bands: Sequence[tuple[Decimal, Decimal | None]], path: str) -> list[Problem]:
