@@ -35,13 +35,9 @@ class UnitConfig(PriceConfig):
     prorated: bool = False
 
     def evaluate(self, usage: Usage) -> PriceResult:
-        line = SubLine(
-            name="units",
-            quantity=usage.quantity,
-            unit_amount=self.unit_amount,
-            amount=exact_mul(usage.quantity, self.unit_amount),
-        )
-        return total(self.model_type, usage.quantity, [line])
+        amount = exact_mul(usage.quantity, self.unit_amount)
+        line = SubLine("units", usage.quantity, amount, self.unit_amount)
+        return PriceResult(self.model_type, usage.quantity, amount, (line,))
 
 
 @price_model("package")

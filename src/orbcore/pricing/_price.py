@@ -61,8 +61,8 @@ class Price:
         Returns:
             The exact, unrounded amount with sub-lines that sum to it.
         """
-        if not isinstance(usage, Usage):
-            usage = Usage(quantity=to_decimal(usage, field="quantity"))
+        if type(usage) is not Usage:
+            usage = Usage(to_decimal(usage, field="quantity"))
         try:
             return self.config.evaluate(usage)
         except decimal.DecimalException as exc:

@@ -1,18 +1,23 @@
-"""What rating returns: an exact amount and the sub-lines that explain it."""
+"""What rating returns: an exact amount and the sub-lines that explain it.
+
+Results are named tuples: immutable, and cheap to build on the hot path of rating.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
+from types import MappingProxyType
+from typing import NamedTuple
 
 from orbcore.money._numbers import exact_add
 
 __all__ = ["PriceResult", "SubLine", "Usage", "total"]
 
+_NO_GROUPS: Mapping[tuple[str | None, ...], Decimal] = MappingProxyType({})
 
-@dataclass(frozen=True, slots=True)
-class Usage:
+
+class Usage(NamedTuple):
     """The usage a price is rated on.
 
     Attributes:
@@ -25,13 +30,12 @@ class Usage:
     """
 
     quantity: Decimal = Decimal(0)
-    groups: Mapping[tuple[str | None, ...], Decimal] = field(default_factory=dict)
+    groups: Mapping[tuple[str | None, ...], Decimal] = _NO_GROUPS
     events: Sequence[Mapping[str, object]] = ()
     upstream: Decimal = Decimal(0)
 
 
-@dataclass(frozen=True, slots=True)
-class SubLine:
+class SubLine(NamedTuple):
     """One part of a price's amount: a tier, a cell, a group.
 
     ``amount`` is exact; ``unit_amount`` is the rate applied, where there is one.
@@ -53,8 +57,7 @@ class SubLine:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class PriceResult:
+class PriceResult(NamedTuple):
     """The exact, unrounded amount of a price for some usage, with its sub-lines.
 
     The sub-lines add up to ``amount`` exactly. Rounding belongs to the invoice.
