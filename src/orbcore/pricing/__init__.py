@@ -7,6 +7,13 @@ unrounded amount with sub-lines that add up to it.
 
 from orbcore._api import publish
 from orbcore.pricing._batch import BatchResult, CurvePoint, evaluate_batch, price_curve
+from orbcore.pricing._bps import (
+    BpsConfig,
+    BpsTier,
+    BulkBpsConfig,
+    BulkBpsTier,
+    TieredBpsConfig,
+)
 from orbcore.pricing._core import (
     BulkConfig,
     BulkTier,
@@ -17,35 +24,114 @@ from orbcore.pricing._core import (
     TieredConfig,
     UnitConfig,
 )
+from orbcore.pricing._cumulative_family import (
+    CumulativeGroupedAllocationConfig,
+)
 from orbcore.pricing._event_family import (
     EventOutputConfig,
     MinimumCompositeConfig,
     PercentConfig,
 )
+from orbcore.pricing._grouped_family import (
+    GroupedAllocationConfig,
+    GroupedTier,
+    GroupedTieredConfig,
+    GroupedTieredPackageConfig,
+    GroupedWithMinMaxThresholdsConfig,
+    GroupedWithProratedMinimumConfig,
+    MaxGroupTieredPackageConfig,
+    PerPackageTier,
+)
+from orbcore.pricing._matrix_family import (
+    DisplayNameAmount,
+    MatrixScalingFactor,
+    MatrixWithAllocationConfig,
+    MatrixWithDisplayNameConfig,
+    ScalableMatrixWithTieredPricingConfig,
+    ScalableMatrixWithUnitPricingConfig,
+)
 from orbcore.pricing._model import MODELS, PriceConfig, price_model
 from orbcore.pricing._price import Price, parse_price
 from orbcore.pricing._result import PriceResult, SubLine, Usage
+from orbcore.pricing._tiered_family import (
+    ConsumptionThreshold,
+    PackageTier,
+    PackageTierWithMinimum,
+    ThresholdTotalAmountConfig,
+    TieredPackageConfig,
+    TieredPackageWithMinimumConfig,
+    TieredWithMinimumConfig,
+    TierWithMinimum,
+)
+from orbcore.pricing._unit_variants import (
+    BulkWithFiltersConfig,
+    BulkWithProrationConfig,
+    EventFilter,
+    PackageWithAllocationConfig,
+    ProrationTier,
+    TieredWithProrationConfig,
+    UnitWithPercentConfig,
+    UnitWithProrationConfig,
+    VolumeTier,
+)
 
 __all__ = [
     "BatchResult",
+    "BpsConfig",
+    "BpsTier",
+    "BulkBpsConfig",
+    "BulkBpsTier",
     "BulkConfig",
     "BulkTier",
+    "BulkWithFiltersConfig",
+    "BulkWithProrationConfig",
+    "ConsumptionThreshold",
+    "CumulativeGroupedAllocationConfig",
     "CurvePoint",
+    "DisplayNameAmount",
+    "EventFilter",
     "EventOutputConfig",
+    "GroupedAllocationConfig",
+    "GroupedTier",
+    "GroupedTieredConfig",
+    "GroupedTieredPackageConfig",
+    "GroupedWithMinMaxThresholdsConfig",
+    "GroupedWithProratedMinimumConfig",
     "MODELS",
     "MatrixConfig",
+    "MatrixScalingFactor",
     "MatrixValue",
+    "MatrixWithAllocationConfig",
+    "MatrixWithDisplayNameConfig",
+    "MaxGroupTieredPackageConfig",
     "MinimumCompositeConfig",
     "PackageConfig",
+    "PackageTier",
+    "PackageTierWithMinimum",
+    "PackageWithAllocationConfig",
+    "PerPackageTier",
     "PercentConfig",
     "Price",
     "PriceConfig",
     "PriceResult",
+    "ProrationTier",
+    "ScalableMatrixWithTieredPricingConfig",
+    "ScalableMatrixWithUnitPricingConfig",
     "SubLine",
+    "ThresholdTotalAmountConfig",
     "Tier",
+    "TierWithMinimum",
+    "TieredBpsConfig",
     "TieredConfig",
+    "TieredPackageConfig",
+    "TieredPackageWithMinimumConfig",
+    "TieredWithMinimumConfig",
+    "TieredWithProrationConfig",
     "UnitConfig",
+    "UnitWithPercentConfig",
+    "UnitWithProrationConfig",
     "Usage",
+    "VolumeTier",
     "evaluate_batch",
     "parse_price",
     "price_curve",

@@ -16,7 +16,15 @@ from pydantic_core import PydanticCustomError
 from orbcore._errors import ValidationError
 from orbcore.money._numbers import to_decimal
 
-__all__ = ["Amount", "NonNegativeAmount", "Number", "PositiveNumber", "number_out"]
+__all__ = [
+    "Amount",
+    "NonNegativeAmount",
+    "Number",
+    "PositiveNumber",
+    "PositiveQuantity",
+    "Quantity",
+    "number_out",
+]
 
 
 def _exact(value: object) -> Decimal:
@@ -62,3 +70,12 @@ Number = Annotated[Decimal, BeforeValidator(_non_negative), PlainSerializer(numb
 
 PositiveNumber = Annotated[Decimal, BeforeValidator(_positive), PlainSerializer(number_out)]
 """A quantity that must be greater than zero (a package size)."""
+
+Quantity = NonNegativeAmount
+"""A non-negative quantity or bound that Orb's newer models write as a decimal string
+(``"100"``), not as a JSON number."""
+
+PositiveQuantity = Annotated[
+    Decimal, BeforeValidator(_positive), PlainSerializer(lambda d: format(d, "f"))
+]
+"""A quantity written as a decimal string that must be greater than zero (a package size)."""

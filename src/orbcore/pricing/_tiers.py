@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from fractions import Fraction
+from typing import Any
 
 from orbcore._errors import Problem
 from orbcore.money._numbers import EXACT
 from orbcore.pricing._result import SubLine
 
-__all__ = ["Band", "TierTable", "band_problems", "graduate", "graduated", "tier_table"]
+__all__ = [
+    "Band",
+    "TierTable",
+    "band_problems",
+    "graduate",
+    "graduated",
+    "lower_bound_bands",
+    "lower_bound_tiers",
+    "lower_bound_problems",
+    "tier_table",
+    "whole_packages",
+]
 
 Band = tuple[Decimal, Decimal | None, Decimal]
 """A tier as (exclusive lower bound, inclusive upper bound or None, unit amount)."""
@@ -80,3 +93,42 @@ def band_problems(bands: Sequence[tuple[Decimal, Decimal | None]], path: str) ->
             problems.append(Problem((path, index, "last_unit"), "must be above first_unit"))
         expected = last
     return problems
+
+
+def lower_bound_bands(bounds: Sequence[Decimal], rates: Sequence[Decimal]) -> list[Band]:
+    """Bands from tiers written as lower bounds only (Orb's newer models): each tier
+    ends where the next one starts, and the last is open."""
+    ends: list[Decimal | None] = [*bounds[1:], None]
+    return list(zip(bounds, ends, rates, strict=True))
+
+
+def lower_bound_tiers(tiers: Sequence[Any], rate: str = "unit_amount") -> list[Band]:
+    """:func:`lower_bound_bands` of tier rows with a ``tier_lower_bound`` and a rate field."""
+    return lower_bound_bands([t.tier_lower_bound for t in tiers], [getattr(t, rate) for t in tiers])
+
+
+def lower_bound_problems(
+    bounds: Sequence[Decimal | None], path: str, field: str = "tier_lower_bound"
+) -> list[Problem]:
+    """Problems of tiers written as lower bounds: the first starts at 0 (or leaves its
+    bound out), and each next bound is above the one before."""
+    problems = []
+    previous: Decimal | None = None
+    for index, given in enumerate(bounds):
+        where = (path, index, field)
+        bound = Decimal(0) if given is None else given
+        if given is None and index:
+            problems.append(Problem(where, "is required after the first tier"))
+        if index == 0 and bound != 0:
+            problems.append(Problem(where, "leaves a gap: the first tier must start at 0"))
+        if previous is not None and bound <= previous:
+            problems.append(
+                Problem(where, "leaves an overlap: must be above the previous tier's bound")
+            )
+        previous = bound
+    return problems
+
+
+def whole_packages(quantity: Decimal, size: Decimal) -> Decimal:
+    """``ceil(quantity / size)`` exactly: a started package counts whole; zero is zero."""
+    return Decimal(-(-Fraction(quantity) // Fraction(size)))
