@@ -9,7 +9,7 @@ from functools import cached_property
 from pydantic import Field
 
 from orbcore._errors import Problem
-from orbcore.money._numbers import exact_mul
+from orbcore.money._numbers import EXACT, exact_mul
 from orbcore.pricing._fields import Amount, NonNegativeAmount, Number, PositiveNumber
 from orbcore.pricing._model import PriceConfig, price_model
 from orbcore.pricing._result import PriceResult, SubLine, Usage, total
@@ -171,22 +171,27 @@ class MatrixConfig(PriceConfig):
             seen.add(cell)
         return problems
 
+    @cached_property
+    def _rates(self) -> dict[tuple[str | None, ...], Decimal]:
+        return {tuple(v.dimension_values): v.unit_amount for v in self.matrix_values}
+
     def evaluate(self, usage: Usage) -> PriceResult:
-        rates = {tuple(v.dimension_values): v.unit_amount for v in self.matrix_values}
+        rates, default = self._rates, self.default_unit_amount
+        add, multiply = EXACT.add, EXACT.multiply
         lines = []
-        quantity = Decimal(0)
-        for cell in sorted(usage.groups, key=lambda c: tuple("" if v is None else v for v in c)):
+        quantity = amount = Decimal(0)
+        for cell in sorted(usage.groups, key=_cell_order):
             cell_quantity = usage.groups[cell]
-            rate = rates.get(cell, self.default_unit_amount)
-            quantity += cell_quantity
-            label = ", ".join("-" if v is None else v for v in cell)
-            lines.append(
-                SubLine(
-                    name=f"{label}" + ("" if cell in rates else " (default)"),
-                    quantity=cell_quantity,
-                    unit_amount=rate,
-                    amount=exact_mul(cell_quantity, rate),
-                    grouping=cell,
-                )
-            )
-        return total(self.model_type, quantity, lines)
+            rate = rates.get(cell)
+            label = ", ".join(["-" if v is None else v for v in cell])
+            if rate is None:
+                rate, label = default, label + " (default)"
+            line_amount = multiply(cell_quantity, rate)
+            lines.append(SubLine(label, cell_quantity, line_amount, rate, cell))
+            quantity = add(quantity, cell_quantity)
+            amount = add(amount, line_amount)
+        return PriceResult(self.model_type, quantity, amount, tuple(lines))
+
+
+def _cell_order(cell: tuple[str | None, ...]) -> tuple[str, ...]:
+    return tuple(["" if v is None else v for v in cell])

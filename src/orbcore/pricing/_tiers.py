@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -27,43 +28,55 @@ __all__ = [
 Band = tuple[Decimal, Decimal | None, Decimal]
 """A tier as (exclusive lower bound, inclusive upper bound or None, unit amount)."""
 
-TierTable = tuple[tuple[Decimal, Decimal | None, Decimal, str], ...]
-"""Bands with their sub-line labels, prepared once per price."""
-
 _ZERO = Decimal(0)
 
 
+class TierTable:
+    """Bands prepared once per price, so that rating a quantity is one lookup and one
+    partial tier: full tiers' sub-lines and running totals are computed in advance."""
+
+    __slots__ = ("bands", "before", "firsts", "full", "names")
+
+    def __init__(self, bands: Sequence[Band], label: str = "tier") -> None:
+        self.bands = tuple(bands)
+        self.firsts = [first for first, _, _ in self.bands]
+        self.names = [
+            f"{label} {n} ({format(first, 'f')}-{'' if last is None else format(last, 'f')})"
+            for n, (first, last, _) in enumerate(self.bands, start=1)
+        ]
+        self.full: list[SubLine] = []
+        self.before: list[Decimal] = []
+        running = _ZERO
+        for (first, last, rate), name in zip(self.bands, self.names, strict=True):
+            self.before.append(running)
+            if last is not None:
+                units = EXACT.subtract(last, first)
+                line = SubLine(name, units, EXACT.multiply(units, rate), rate)
+                self.full.append(line)
+                running = EXACT.add(running, line.amount)
+
+
 def tier_table(bands: Sequence[Band], label: str = "tier") -> TierTable:
-    """Bands with labels such as ``tier 2 (10000-100000)``."""
-    return tuple(
-        (
-            first,
-            last,
-            rate,
-            f"{label} {index} ({format(first, 'f')}-{'' if last is None else format(last, 'f')})",
-        )
-        for index, (first, last, rate) in enumerate(bands, start=1)
-    )
+    """Bands with labels such as ``tier 2 (10000-100000)``, prepared for rating."""
+    return TierTable(bands, label)
 
 
 def graduate(quantity: Decimal, table: TierTable) -> tuple[list[SubLine], Decimal]:
     """One sub-line per tier that ``quantity`` reaches, and their exact sum.
 
-    Tier ``(first, last]`` holds ``min(quantity, last) - first`` units (none if negative).
-    Arithmetic runs in orbcore's exact context: it raises rather than rounds.
+    Tier ``(first, last]`` holds ``min(quantity, last) - first`` units (none if negative);
+    the first tier always has a sub-line, with 0 units at zero usage. Arithmetic runs in
+    orbcore's exact context: it raises rather than rounds.
     """
-    subtract, multiply, add = EXACT.subtract, EXACT.multiply, EXACT.add
-    lines: list[SubLine] = []
-    amount = _ZERO
-    for first, last, rate, name in table:
-        if quantity <= first and lines:
-            break
-        top = quantity if last is None or quantity < last else last
-        units = subtract(top, first) if top > first else _ZERO
-        line_amount = multiply(units, rate)
-        lines.append(SubLine(name, units, line_amount, rate))
-        amount = add(amount, line_amount)
-    return lines, amount
+    # The tier that holds the quantity: the last whose (exclusive) lower bound is below it.
+    index = max(bisect_left(table.firsts, quantity) - 1, 0)
+    first, last, rate = table.bands[index]
+    top = quantity if last is None or quantity < last else last
+    units = EXACT.subtract(top, first) if top > first else _ZERO
+    partial = EXACT.multiply(units, rate)
+    lines = table.full[:index]
+    lines.append(SubLine(table.names[index], units, partial, rate))
+    return lines, EXACT.add(table.before[index], partial)
 
 
 def graduated(quantity: Decimal, bands: Sequence[Band], label: str = "tier") -> list[SubLine]:
