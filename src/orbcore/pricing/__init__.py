@@ -6,6 +6,7 @@ unrounded amount with sub-lines that add up to it.
 """
 
 from orbcore._api import publish
+from orbcore.pricing._allowances import DailyCreditAllowanceConfig, MeteredAllowanceConfig
 from orbcore.pricing._batch import BatchResult, CurvePoint, evaluate_batch, price_curve
 from orbcore.pricing._bps import (
     BpsConfig,
@@ -13,6 +14,12 @@ from orbcore.pricing._bps import (
     BulkBpsConfig,
     BulkBpsTier,
     TieredBpsConfig,
+)
+from orbcore.pricing._conventions import (
+    FlatFeeTier,
+    OrbcoreGraduatedConfig,
+    OrbcorePackageConfig,
+    OrbcoreVolumeConfig,
 )
 from orbcore.pricing._core import (
     BulkConfig,
@@ -25,7 +32,9 @@ from orbcore.pricing._core import (
     UnitConfig,
 )
 from orbcore.pricing._cumulative_family import (
+    CumulativeBulkRate,
     CumulativeGroupedAllocationConfig,
+    CumulativeGroupedBulkConfig,
 )
 from orbcore.pricing._event_family import (
     EventOutputConfig,
@@ -42,6 +51,13 @@ from orbcore.pricing._grouped_family import (
     MaxGroupTieredPackageConfig,
     PerPackageTier,
 )
+from orbcore.pricing._matrix_discounts import (
+    GroupedTieredMatrixConfig,
+    MatrixValueTier,
+    MatrixWithThresholdDiscountsConfig,
+    ThresholdDiscountGroup,
+    ThresholdMatrixValue,
+)
 from orbcore.pricing._matrix_family import (
     DisplayNameAmount,
     MatrixScalingFactor,
@@ -49,6 +65,11 @@ from orbcore.pricing._matrix_family import (
     MatrixWithDisplayNameConfig,
     ScalableMatrixWithTieredPricingConfig,
     ScalableMatrixWithUnitPricingConfig,
+)
+from orbcore.pricing._metered_minimum import (
+    GroupedWithMeteredMinimumConfig,
+    PricingValueAmount,
+    ScalingFactor,
 )
 from orbcore.pricing._model import MODELS, PriceConfig, price_model
 from orbcore.pricing._price import Price, parse_price
@@ -63,6 +84,7 @@ from orbcore.pricing._tiered_family import (
     TieredWithMinimumConfig,
     TierWithMinimum,
 )
+from orbcore.pricing._transaction_fees import OrbcorePercentageConfig
 from orbcore.pricing._unit_variants import (
     BulkWithFiltersConfig,
     BulkWithProrationConfig,
@@ -86,25 +108,38 @@ __all__ = [
     "BulkWithFiltersConfig",
     "BulkWithProrationConfig",
     "ConsumptionThreshold",
+    "CumulativeBulkRate",
     "CumulativeGroupedAllocationConfig",
+    "CumulativeGroupedBulkConfig",
     "CurvePoint",
+    "DailyCreditAllowanceConfig",
     "DisplayNameAmount",
     "EventFilter",
     "EventOutputConfig",
+    "FlatFeeTier",
     "GroupedAllocationConfig",
     "GroupedTier",
     "GroupedTieredConfig",
+    "GroupedTieredMatrixConfig",
     "GroupedTieredPackageConfig",
+    "GroupedWithMeteredMinimumConfig",
     "GroupedWithMinMaxThresholdsConfig",
     "GroupedWithProratedMinimumConfig",
     "MODELS",
     "MatrixConfig",
     "MatrixScalingFactor",
     "MatrixValue",
+    "MatrixValueTier",
     "MatrixWithAllocationConfig",
     "MatrixWithDisplayNameConfig",
+    "MatrixWithThresholdDiscountsConfig",
     "MaxGroupTieredPackageConfig",
+    "MeteredAllowanceConfig",
     "MinimumCompositeConfig",
+    "OrbcoreGraduatedConfig",
+    "OrbcorePackageConfig",
+    "OrbcorePercentageConfig",
+    "OrbcoreVolumeConfig",
     "PackageConfig",
     "PackageTier",
     "PackageTierWithMinimum",
@@ -114,10 +149,14 @@ __all__ = [
     "Price",
     "PriceConfig",
     "PriceResult",
+    "PricingValueAmount",
     "ProrationTier",
     "ScalableMatrixWithTieredPricingConfig",
     "ScalableMatrixWithUnitPricingConfig",
+    "ScalingFactor",
     "SubLine",
+    "ThresholdDiscountGroup",
+    "ThresholdMatrixValue",
     "ThresholdTotalAmountConfig",
     "Tier",
     "TierWithMinimum",
