@@ -84,7 +84,7 @@ class TieredConfig(PriceConfig):
 
     def evaluate(self, usage: Usage) -> PriceResult:
         lines, amount = graduate(usage.quantity, self._table)
-        return PriceResult(self.model_type, usage.quantity, amount, tuple(lines))
+        return PriceResult(self.model_type, usage.quantity, amount, lines)
 
 
 class BulkTier(PriceConfig):

@@ -44,7 +44,7 @@ class TierTable:
             f"{label} {n} ({format(first, 'f')}-{'' if last is None else format(last, 'f')})"
             for n, (first, last, _) in enumerate(self.bands, start=1)
         ]
-        self.full: list[SubLine] = []
+        full: list[SubLine] = []
         self.before: list[Decimal] = []
         running = _ZERO
         for (first, last, rate), name in zip(self.bands, self.names, strict=True):
@@ -52,8 +52,9 @@ class TierTable:
             if last is not None:
                 units = EXACT.subtract(last, first)
                 line = SubLine(name, units, EXACT.multiply(units, rate), rate)
-                self.full.append(line)
+                full.append(line)
                 running = EXACT.add(running, line.amount)
+        self.full = tuple(full)
 
 
 def tier_table(bands: Sequence[Band], label: str = "tier") -> TierTable:
@@ -61,7 +62,7 @@ def tier_table(bands: Sequence[Band], label: str = "tier") -> TierTable:
     return TierTable(bands, label)
 
 
-def graduate(quantity: Decimal, table: TierTable) -> tuple[list[SubLine], Decimal]:
+def graduate(quantity: Decimal, table: TierTable) -> tuple[tuple[SubLine, ...], Decimal]:
     """One sub-line per tier that ``quantity`` reaches, and their exact sum.
 
     Tier ``(first, last]`` holds ``min(quantity, last) - first`` units (none if negative);
@@ -74,14 +75,13 @@ def graduate(quantity: Decimal, table: TierTable) -> tuple[list[SubLine], Decima
     top = quantity if last is None or quantity < last else last
     units = EXACT.subtract(top, first) if top > first else _ZERO
     partial = EXACT.multiply(units, rate)
-    lines = table.full[:index]
-    lines.append(SubLine(table.names[index], units, partial, rate))
+    lines = (*table.full[:index], SubLine(table.names[index], units, partial, rate))
     return lines, EXACT.add(table.before[index], partial)
 
 
 def graduated(quantity: Decimal, bands: Sequence[Band], label: str = "tier") -> list[SubLine]:
     """The sub-lines of :func:`graduate` for bands given directly (no prepared table)."""
-    return graduate(quantity, tier_table(bands, label))[0]
+    return list(graduate(quantity, tier_table(bands, label))[0])
 
 
 def band_problems(bands: Sequence[tuple[Decimal, Decimal | None]], path: str) -> list[Problem]:
