@@ -55,12 +55,30 @@ class Price:
         """:meth:`to_orb` as JSON text with every number exact."""
         return dumps_exact(self.to_orb())
 
-    def evaluate(self, usage: Usage | DecimalLike) -> PriceResult:
+    @property
+    def fixed_price_quantity(self) -> Decimal | None:
+        """The quantity of a fixed fee (``fixed_price_quantity``), if the price has one."""
+        raw = self.fields.get("fixed_price_quantity")
+        return None if raw is None else to_decimal(raw, field="fixed_price_quantity")
+
+    def evaluate(self, usage: Usage | DecimalLike | None = None) -> PriceResult:
         """Rate ``usage`` (a :class:`Usage`, or just a quantity).
+
+        A fixed fee (``price_type: fixed_price``) needs no usage: it is rated on its
+        ``fixed_price_quantity`` (1 when absent).
 
         Returns:
             The exact, unrounded amount with sub-lines that sum to it.
+
+        Raises:
+            ValidationError: no usage for a price that is not a fixed fee, or a bad quantity.
         """
+        if usage is None:
+            if self.fields.get("price_type") != "fixed_price":
+                raise ValidationError.at(
+                    ("usage",), "only a fixed fee (price_type 'fixed_price') rates without usage"
+                )
+            usage = Usage(self.fixed_price_quantity or Decimal(1))
         if type(usage) is not Usage:
             usage = Usage(to_decimal(usage, field="quantity"))
         try:
@@ -97,10 +115,22 @@ def parse_price(data: Mapping[str, Any] | str) -> Price:
         config = _validate(MODELS[model_type], data[key], key)
     except ValidationError as exc:
         raise type(exc)([*problems, *exc.problems]) from None
+    problems.extend(_fee_quantity_problems(data.get("fixed_price_quantity")))
     if problems:
         raise ValidationError(problems)
     others = {name: value for name, value in data.items() if name not in ("model_type", key)}
     return Price(model_type, config, others)
+
+
+def _fee_quantity_problems(quantity: object) -> list[Problem]:
+    if quantity is None:
+        return []
+    try:
+        if to_decimal(quantity, field="fixed_price_quantity") < 0:
+            return [Problem(("fixed_price_quantity",), "must not be negative")]
+    except ValidationError as exc:
+        return list(exc.problems)
+    return []
 
 
 def _validate(model: type[PriceConfig], body: Any, key: str) -> PriceConfig:

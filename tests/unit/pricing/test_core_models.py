@@ -234,3 +234,35 @@ def test_the_json_round_trip_is_the_identity(price: Price) -> None:
     assert Price.from_orb(price.to_orb()) == price
     assert Price.from_orb(price.to_json()) == price
     assert json.loads(price.to_json(), parse_float=Decimal) == price.to_orb()
+
+
+def test_a_fixed_fee_is_rated_on_its_quantity_without_usage() -> None:
+    seats = Price.from_orb(
+        {
+            "model_type": "unit",
+            "price_type": "fixed_price",
+            "fixed_price_quantity": 3,
+            "unit_config": {"unit_amount": "2.00"},
+        }
+    )
+    assert seats.fixed_price_quantity == 3
+    assert seats.evaluate().amount == D("6.00")
+    assert Price.from_orb(seats.to_orb()) == seats
+    platform = Price.from_orb(
+        {"model_type": "unit", "price_type": "fixed_price", "unit_config": {"unit_amount": "50"}}
+    )
+    assert platform.evaluate().amount == D(50)
+
+
+def test_a_usage_price_needs_usage_and_a_fee_quantity_must_be_exact() -> None:
+    usage_price = Price.from_orb({"model_type": "unit", "unit_config": {"unit_amount": "1"}})
+    with pytest.raises(ValidationError, match="only a fixed fee"):
+        usage_price.evaluate()
+    with pytest.raises(ValidationError, match="fixed_price_quantity: must not be negative"):
+        Price.from_orb(
+            {"model_type": "unit", "fixed_price_quantity": -1, "unit_config": {"unit_amount": "1"}}
+        )
+    with pytest.raises(ValidationError, match="fixed_price_quantity: floats are not exact"):
+        Price.from_orb(
+            {"model_type": "unit", "fixed_price_quantity": 1.5, "unit_config": {"unit_amount": "1"}}
+        )
