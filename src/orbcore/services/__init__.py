@@ -12,6 +12,6 @@ from orbcore.services._ingest import (
     IngestReport,
 )
 
-__all__ = ["FUTURE_TOLERANCE", "EventResult", "EventStatus", "IngestReport", "Ingestion"]
+__all__ = ["EventResult", "EventStatus", "FUTURE_TOLERANCE", "IngestReport", "Ingestion"]
 
 publish(globals(), __name__)
