@@ -16,7 +16,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, cast
 
 from orbcore._errors import FloatNotAllowedError
-from orbcore.money._numbers import to_decimal
+from orbcore.money._numbers import EXACT, to_decimal
 from orbcore.money._rounding import round_rational
 from orbcore.pricing._core import BulkConfig, PackageConfig, TieredConfig, UnitConfig
 from orbcore.pricing._model import PriceConfig
@@ -43,7 +43,7 @@ class BatchResult:
 
     def amounts(self) -> list[Decimal]:
         """The amounts as ``Decimal`` values."""
-        return [Decimal(int(unit)).scaleb(self.exponent) for unit in self.units]
+        return [EXACT.scaleb(Decimal(int(unit)), self.exponent) for unit in self.units]
 
     def __len__(self) -> int:
         return len(self.units)
@@ -65,7 +65,7 @@ def evaluate_batch(price: Price, quantities: Iterable[object]) -> BatchResult:
                 return BatchResult(*found)
     amounts = [price.evaluate(to_decimal(_plain(q), field="quantity")).amount for q in quantities]
     exponent = min((_exponent(a) for a in amounts), default=0)
-    units = [int(amount.scaleb(-exponent)) for amount in amounts]
+    units = [int(EXACT.scaleb(amount, -exponent)) for amount in amounts]
     return BatchResult(units, exponent)
 
 
@@ -95,7 +95,9 @@ def price_curve(price: Price, quantities: Sequence[object]) -> list[CurvePoint]:
         amount = price.evaluate(quantity).amount
         marginal = None
         if previous is not None and quantity != previous[0]:
-            marginal = _ratio(amount - previous[1], quantity - previous[0])
+            marginal = _ratio(
+                EXACT.subtract(amount, previous[1]), EXACT.subtract(quantity, previous[0])
+            )
         average = _ratio(amount, quantity) if quantity else None
         points.append(CurvePoint(quantity, amount, marginal, average))
         previous = (quantity, amount)
@@ -127,23 +129,33 @@ def _integer_array(quantities: Iterable[object]) -> NDArray[np.int64] | None:
         return None
     if values.dtype.kind == "f":
         raise FloatNotAllowedError.at(("quantities",), "a float array is not exact; use integers")
-    if values.dtype.kind not in "iu" or (values.size and int(values.min()) < 0):
+    if values.dtype.kind not in "iu" or not values.size:
         return None
+    if int(values.min()) < 0 or int(values.max()) >= _LIMIT:
+        return None  # negative or too large for int64 arithmetic: rated one by one
     return values.astype(np.int64, copy=False)
 
 
 def _scaled(values: Sequence[Decimal]) -> tuple[list[int], int]:
     """Integers and one exponent such that ``values[i] == ints[i] * 10**exponent``."""
     exponent = min((_exponent(v) for v in values), default=0)
-    return [int(v.scaleb(-exponent)) for v in values], exponent
+    return [int(EXACT.scaleb(v, -exponent)) for v in values], exponent
 
 
 def _fits(quantities: NDArray[np.int64], *factors: int) -> bool:
-    biggest = int(quantities.max()) if quantities.size else 0
-    product = biggest
+    """Whether ``max(quantities) * factors`` (each at least 1) stays within int64."""
+    product = max(int(quantities.max()), 1)
     for factor in factors:
         product *= max(abs(factor), 1)
     return product < _LIMIT
+
+
+def _small(*values: Decimal | None) -> bool:
+    """Whether bounds and sizes are whole numbers that int64 arithmetic can hold."""
+    return all(
+        value is None or (value == value.to_integral_value() and abs(value) < _LIMIT)
+        for value in values
+    )
 
 
 def _unit(raw: PriceConfig, q: NDArray[np.int64]) -> tuple[Any, int] | None:
@@ -155,7 +167,7 @@ def _unit(raw: PriceConfig, q: NDArray[np.int64]) -> tuple[Any, int] | None:
 def _package(raw: PriceConfig, q: NDArray[np.int64]) -> tuple[Any, int] | None:
     config = cast(PackageConfig, raw)
     size = config.package_size
-    if size != size.to_integral_value():
+    if not _small(size):
         return None
     (amount,), exponent = _scaled([config.package_amount])
     packages = -(-q // int(size))
@@ -167,7 +179,7 @@ def _tiered(raw: PriceConfig, q: NDArray[np.int64]) -> tuple[Any, int] | None:
     bounds = [t.first_unit for t in config.tiers] + [
         t.last_unit for t in config.tiers if t.last_unit is not None
     ]
-    if any(bound != bound.to_integral_value() for bound in bounds):
+    if not _small(*bounds):
         return None
     rates, exponent = _scaled([t.unit_amount for t in config.tiers])
     if not _fits(q, max(rates, default=1), len(rates)):
@@ -185,7 +197,7 @@ def _bulk(raw: PriceConfig, q: NDArray[np.int64]) -> tuple[Any, int] | None:
 
     config = cast(BulkConfig, raw)
     limits = [t.maximum_units for t in config.tiers]
-    if any(limit is not None and limit != limit.to_integral_value() for limit in limits):
+    if not _small(*limits):
         return None
     rates, exponent = _scaled([t.unit_amount for t in config.tiers])
     if not _fits(q, max(rates, default=1)):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import ClassVar, TypeVar
+from collections.abc import Callable, Mapping
+from functools import cached_property
+from typing import Any, ClassVar, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -22,6 +23,16 @@ class PriceConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
     model_type: ClassVar[str] = ""
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy, as pydantic makes it, without values cached from the original's fields
+        (tier tables, rate maps), which the copy's own fields may no longer match."""
+        copied = super().model_copy(update=update, deep=deep)
+        for kind in type(self).__mro__:
+            for name, attribute in vars(kind).items():
+                if isinstance(attribute, cached_property):
+                    copied.__dict__.pop(name, None)
+        return copied
 
     def problems(self) -> list[Problem]:
         """Problems that span fields (overlapping tiers, say), with paths inside the

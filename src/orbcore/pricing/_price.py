@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import decimal
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -78,13 +78,41 @@ class Price:
                 raise ValidationError.at(
                     ("usage",), "only a fixed fee (price_type 'fixed_price') rates without usage"
                 )
-            usage = Usage(self.fixed_price_quantity or Decimal(1))
-        if type(usage) is not Usage:
-            usage = Usage(to_decimal(usage, field="quantity"))
+            quantity = self.fixed_price_quantity
+            usage = Usage(Decimal(1) if quantity is None else quantity)
+        usage = _checked_usage(usage) if type(usage) is Usage else Usage(_quantity(usage))
         try:
             return self.config.evaluate(usage)
         except decimal.DecimalException as exc:
             raise PrecisionError(f"{self.model_type}: the amount has no exact form") from exc
+
+
+def _quantity(value: object, field: str = "quantity") -> Decimal:
+    quantity = to_decimal(value, field=field)
+    if quantity < 0:
+        raise ValidationError.at((field,), f"{quantity} is negative; quantities are 0 or more")
+    return quantity
+
+
+def _checked_usage(usage: Usage) -> Usage:
+    """``usage`` with every value checked: exact, non-negative quantities, groups keyed by
+    tuples of text, events that are mappings."""
+    groups = usage.groups
+    if not isinstance(groups, Mapping):
+        raise ValidationError.at(("groups",), "must map group keys to quantities")
+    clean: dict[tuple[str | None, ...], Decimal] = {}
+    for key, value in groups.items():
+        if not isinstance(key, tuple) or not all(v is None or isinstance(v, str) for v in key):
+            raise ValidationError.at(("groups",), f"{key!r} is not a tuple of text values")
+        clean[key] = _quantity(value, "groups")
+    events: object = usage.events
+    if isinstance(events, str | bytes) or not isinstance(events, Sequence):
+        raise ValidationError.at(("events",), "must be a sequence of property mappings")
+    for index, event in enumerate(events):
+        if not isinstance(event, Mapping):
+            raise ValidationError.at(("events", index), "must be a mapping of properties")
+    upstream = to_decimal(usage.upstream, field="upstream")
+    return Usage(_quantity(usage.quantity), clean, usage.events, upstream)
 
 
 def parse_price(data: Mapping[str, Any] | str) -> Price:
@@ -92,7 +120,7 @@ def parse_price(data: Mapping[str, Any] | str) -> Price:
     if isinstance(data, str):
         try:
             data = json.loads(data, parse_float=Decimal)
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError) as exc:
             raise ValidationError.at((), f"not JSON: {exc}") from exc
     if not isinstance(data, Mapping):
         raise ValidationError.at((), f"expected a JSON object, got {type(data).__name__}")
@@ -104,9 +132,15 @@ def parse_price(data: Mapping[str, Any] | str) -> Price:
         )
     key = f"{model_type}_config"
     problems = [
+        Problem((repr(name),), "field names are text") for name in data if not isinstance(name, str)
+    ]
+    problems += [
         Problem((name,), f"belongs to another model type than {model_type!r}")
         for name in data
-        if name.endswith("_config") and name != key and name[: -len("_config")] in MODELS
+        if isinstance(name, str)
+        and name.endswith("_config")
+        and name != key
+        and name[: -len("_config")] in MODELS
     ]
     if key not in data:
         problems.append(Problem((key,), f"is required for model_type {model_type!r}"))
@@ -119,7 +153,24 @@ def parse_price(data: Mapping[str, Any] | str) -> Price:
     if problems:
         raise ValidationError(problems)
     others = {name: value for name, value in data.items() if name not in ("model_type", key)}
+    floats = _float_paths(others, ())
+    if floats:
+        raise FloatNotAllowedError(
+            Problem(path, "floats are not exact; use Decimal, int or a decimal string")
+            for path in floats
+        )
     return Price(model_type, config, others)
+
+
+def _float_paths(value: object, path: tuple[str | int, ...]) -> list[tuple[str | int, ...]]:
+    """Where ``value`` holds floats (which ``to_json`` could not write exactly)."""
+    if isinstance(value, float):
+        return [path]
+    if isinstance(value, Mapping):
+        return [p for k, v in value.items() for p in _float_paths(v, (*path, str(k)))]
+    if isinstance(value, list | tuple):
+        return [p for i, v in enumerate(value) for p in _float_paths(v, (*path, i))]
+    return []
 
 
 def _fee_quantity_problems(quantity: object) -> list[Problem]:

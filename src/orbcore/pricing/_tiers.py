@@ -85,10 +85,11 @@ def graduated(quantity: Decimal, bands: Sequence[Band], label: str = "tier") -> 
 
 
 def band_problems(bands: Sequence[tuple[Decimal, Decimal | None]], path: str) -> list[Problem]:
-    """Gaps, overlaps, empty tiers and open tiers before the last, with their paths.
+    """Gaps, overlaps, empty tiers and misplaced open ends, with their paths.
 
-    The first tier must start at 0; each next tier starts where the previous ends; only
-    the last may be open-ended.
+    The first tier must start at 0; each next tier starts where the previous ends; the last
+    tier, and only the last, is open-ended (Orb: ``last_unit`` is null if and only if the
+    tier is the last), so every quantity has a tier.
     """
     problems = []
     expected = Decimal(0)
@@ -104,6 +105,10 @@ def band_problems(bands: Sequence[tuple[Decimal, Decimal | None]], path: str) ->
             break
         if last <= first:
             problems.append(Problem((path, index, "last_unit"), "must be above first_unit"))
+        if index == len(bands) - 1:
+            problems.append(
+                Problem((path, index, "last_unit"), "the last tier must be open (null)")
+            )
         expected = last
     return problems
 
