@@ -3,10 +3,10 @@
 They charge a share of each event's value, in basis points (1 bps = 0.01%), capped per
 event by ``per_unit_maximum``. Each event in ``Usage.events`` carries its value under
 the key ``"amount"`` (a decimal string, ``int`` or ``Decimal``; a payment's amount, say),
-whatever the price's configuration. An event without one, or with a negative one, is a
-:class:`ValidationError` naming the event: a fee on a missing value is not guessable.
-Orb removed these models from its SDK; the formulas below are orbcore's reading of
-their old descriptions.
+whatever the price's configuration. An event that is not a mapping, or without a value,
+or with a negative one, is a :class:`ValidationError` naming the event: a fee on a
+missing value is not guessable. Orb removed these models from its SDK; the formulas
+below are orbcore's reading of their old descriptions.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from orbcore._errors import Problem, ValidationError
-from orbcore.money._numbers import exact_add, exact_mul, exact_sub, to_decimal
+from orbcore._errors import Problem
+from orbcore.money._numbers import EXACT, exact_add, exact_mul, exact_sub
 from orbcore.pricing._fields import NonNegativeAmount, Number
+from orbcore.pricing._groups import event_numbers, sum_of
 from orbcore.pricing._model import PriceConfig, price_model
 from orbcore.pricing._result import PriceResult, SubLine, Usage, total
 
@@ -32,29 +33,10 @@ def event_values(usage: Usage) -> list[Decimal]:
     """Each event's value under ``"amount"``, exactly.
 
     Raises:
-        ValidationError: an event without a value, or with a negative or inexact one.
+        ValidationError: an event that is not a mapping, or without a value, or with a
+            negative or inexact one.
     """
-    values = []
-    for index, event in enumerate(usage.events):
-        where = ("events", index, EVENT_VALUE_KEY)
-        raw = event.get(EVENT_VALUE_KEY)
-        if raw is None:
-            raise ValidationError.at(where, "is required by basis-point prices")
-        try:
-            value = to_decimal(raw, field=EVENT_VALUE_KEY)
-        except ValidationError as exc:
-            raise type(exc).at(where, exc.problems[0].message) from None
-        if value < 0:
-            raise ValidationError.at(where, "must not be negative")
-        values.append(value)
-    return values
-
-
-def _sum(values: Sequence[Decimal]) -> Decimal:
-    result = Decimal(0)
-    for value in values:
-        result = exact_add(result, value)
-    return result
+    return event_numbers(usage, EVENT_VALUE_KEY, "is required by basis-point prices")
 
 
 def bps_lines(
@@ -62,14 +44,14 @@ def bps_lines(
 ) -> list[SubLine]:
     """``value x bps / 10000`` for each value, then a negative line for what the cap
     takes off, whose quantity is the number of events it caps."""
-    rate = bps.scaleb(-4)
-    volume = _sum(values)
+    rate = EXACT.scaleb(bps, -4)
+    volume = sum_of(values)
     lines = [SubLine(f"{label} at {format(bps, 'f')} bps", volume, exact_mul(volume, rate), rate)]
     if cap is not None:
         over = [exact_sub(exact_mul(v, rate), cap) for v in values if exact_mul(v, rate) > cap]
         if over:
             name = f"{label} capped at {format(cap, 'f')}"
-            lines.append(SubLine(name, Decimal(len(over)), -_sum(over)))
+            lines.append(SubLine(name, Decimal(len(over)), EXACT.minus(sum_of(over))))
     return lines
 
 
@@ -86,7 +68,7 @@ class BpsConfig(PriceConfig):
     def evaluate(self, usage: Usage) -> PriceResult:
         values = event_values(usage)
         lines = bps_lines("events", values, self.bps, self.per_unit_maximum)
-        return total(self.model_type, _sum(values), lines)
+        return total(self.model_type, sum_of(values), lines)
 
 
 class BulkBpsTier(PriceConfig):
@@ -121,7 +103,7 @@ class BulkBpsConfig(PriceConfig):
 
     def evaluate(self, usage: Usage) -> PriceResult:
         values = event_values(usage)
-        volume = _sum(values)
+        volume = sum_of(values)
         index, tier = next(
             (
                 (i, t)

@@ -8,8 +8,9 @@ from decimal import Decimal
 from pydantic import Field
 
 from orbcore._errors import Problem, ValidationError
-from orbcore.money._numbers import exact_add, exact_mul, to_decimal
+from orbcore.money._numbers import exact_add, exact_mul, exact_sub, to_decimal
 from orbcore.pricing._fields import Amount, NonNegativeAmount, Number
+from orbcore.pricing._groups import sum_of
 from orbcore.pricing._model import PriceConfig, price_model
 from orbcore.pricing._result import PriceResult, SubLine, Usage, total
 
@@ -44,9 +45,13 @@ class PercentConfig(PriceConfig):
         share = exact_mul(usage.upstream, self.percent)
         lines = [SubLine("percent of upstream", usage.upstream, share, self.percent)]
         if self.minimum_amount is not None and share < self.minimum_amount:
-            lines.append(SubLine("raised to the minimum", Decimal(0), self.minimum_amount - share))
+            lines.append(
+                SubLine("raised to the minimum", Decimal(0), exact_sub(self.minimum_amount, share))
+            )
         elif self.maximum_amount is not None and share > self.maximum_amount:
-            lines.append(SubLine("capped at the maximum", Decimal(0), self.maximum_amount - share))
+            lines.append(
+                SubLine("capped at the maximum", Decimal(0), exact_sub(self.maximum_amount, share))
+            )
         return total(self.model_type, usage.upstream, lines)
 
 
@@ -59,7 +64,7 @@ class MinimumCompositeConfig(PriceConfig):
     prorated: bool = False
 
     def evaluate(self, usage: Usage) -> PriceResult:
-        missing = max(self.minimum_amount - usage.upstream, Decimal(0))
+        missing = max(exact_sub(self.minimum_amount, usage.upstream), Decimal(0))
         line = SubLine("minimum top-up", usage.upstream, missing)
         return total(self.model_type, usage.upstream, [line])
 
@@ -85,7 +90,7 @@ class EventOutputConfig(PriceConfig):
             if rate is None:
                 continue
             group = None if self.grouping_key is None else _text(event.get(self.grouping_key))
-            counts[group] = counts.get(group, Decimal(0)) + 1
+            counts[group] = exact_add(counts.get(group, Decimal(0)), Decimal(1))
             amounts[group] = exact_add(amounts.get(group, Decimal(0)), rate)
         lines = [
             SubLine(
@@ -96,7 +101,7 @@ class EventOutputConfig(PriceConfig):
             )
             for group in sorted(counts, key=lambda g: "" if g is None else g)
         ]
-        return total(self.model_type, sum(counts.values(), Decimal(0)), lines)
+        return total(self.model_type, sum_of(counts.values()), lines)
 
     def _rate(self, event: object, index: int) -> Decimal | None:
         raw = event.get(self.unit_rating_key) if isinstance(event, Mapping) else None

@@ -8,9 +8,9 @@ from decimal import Decimal
 from pydantic import Field
 
 from orbcore._errors import Problem
-from orbcore.money._numbers import exact_mul, exact_sub
+from orbcore.money._numbers import EXACT, exact_mul, exact_sub
 from orbcore.pricing._fields import NonNegativeAmount, PositiveQuantity, Quantity
-from orbcore.pricing._groups import group_quantities, sum_of, within
+from orbcore.pricing._groups import group_quantities, package_bound_problems, sum_of, within
 from orbcore.pricing._model import PriceConfig, price_model
 from orbcore.pricing._result import PriceResult, SubLine, Usage, total
 from orbcore.pricing._tiers import (
@@ -160,12 +160,12 @@ class GroupedTieredPackageConfig(PriceConfig):
 
     def problems(self) -> list[Problem]:
         bounds = [t.tier_lower_bound for t in self.tiers]
-        return _package_bound_problems(bounds, self.package_size)
+        return package_bound_problems(bounds, self.package_size)
 
     def evaluate(self, usage: Usage) -> PriceResult:
         size = self.package_size
         # Bounds are multiples of the size (checked), so counting them in packages is exact.
-        bounds = [t.tier_lower_bound / size for t in self.tiers]
+        bounds = [EXACT.divide(t.tier_lower_bound, size) for t in self.tiers]
         bands = lower_bound_bands(bounds, [t.per_unit for t in self.tiers])
         lines = []
         for group, quantity in group_quantities(usage.groups):
@@ -192,7 +192,7 @@ class MaxGroupTieredPackageConfig(PriceConfig):
 
     def problems(self) -> list[Problem]:
         bounds = [t.tier_lower_bound for t in self.tiers]
-        return _package_bound_problems(bounds, self.package_size)
+        return package_bound_problems(bounds, self.package_size)
 
     def evaluate(self, usage: Usage) -> PriceResult:
         groups = group_quantities(usage.groups)
@@ -205,13 +205,3 @@ class MaxGroupTieredPackageConfig(PriceConfig):
         )
         lines = within(group, graduated(rounded, bands))
         return total(self.model_type, sum_of(usage.groups.values()), lines)
-
-
-def _package_bound_problems(bounds: list[Decimal], size: Decimal) -> list[Problem]:
-    problems = lower_bound_problems(bounds, "tiers")
-    problems.extend(
-        Problem(("tiers", index, "tier_lower_bound"), "must be a multiple of package_size")
-        for index, bound in enumerate(bounds)
-        if size > 0 and bound % size != 0
-    )
-    return problems

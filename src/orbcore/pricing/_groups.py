@@ -1,21 +1,27 @@
-"""Shared pieces of the grouped and matrix models: tiers written as lower bounds only,
-quantities Orb writes as decimal strings, and sub-lines that belong to a group."""
+"""Shared pieces of the pricing models: tiers written as lower bounds only, quantities
+Orb writes as decimal strings, sub-lines that belong to a group, exact sums, numbers read
+from events, and the bounds of package tiers."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from fractions import Fraction
 
-from orbcore.money._numbers import exact_add, exact_mul, exact_sub
-from orbcore.pricing._result import SubLine
-from orbcore.pricing._tiers import Band
+from orbcore._errors import Problem, ValidationError
+from orbcore.money._numbers import EXACT, exact_add, exact_mul, exact_sub, to_decimal
+from orbcore.pricing._result import SubLine, Usage
+from orbcore.pricing._tiers import Band, lower_bound_problems
 
 __all__ = [
     "GroupKey",
+    "event_mappings",
+    "event_numbers",
     "graduated_slice",
     "group_quantities",
     "label",
     "ordered",
+    "package_bound_problems",
     "sum_of",
     "within",
 ]
@@ -54,6 +60,98 @@ def sum_of(values: Iterable[Decimal]) -> Decimal:
     for value in values:
         result = exact_add(result, value)
     return result
+
+
+def event_mappings(usage: Usage) -> list[Mapping[str, object]]:
+    """``usage.events``, each checked to be a mapping of property values.
+
+    Raises:
+        ValidationError: an event that is not a mapping, naming ``("events", index)``.
+    """
+    events = []
+    given: Sequence[object] = usage.events  # typed as mappings, but callers pass anything
+    for index, event in enumerate(given):
+        if not isinstance(event, Mapping):
+            kind = type(event).__name__
+            raise ValidationError.at(
+                ("events", index), f"must be a mapping of properties, got {kind}"
+            )
+        events.append(event)
+    return events
+
+
+def event_numbers(usage: Usage, key: str, required: str) -> list[Decimal]:
+    """Each event's non-negative number under ``key``, exactly.
+
+    Args:
+        usage: the usage whose events are read.
+        key: the event property that holds the number.
+        required: the message for an event without one (``"is required: ..."``).
+
+    Raises:
+        ValidationError: an event that is not a mapping, or one without the number, or
+            with a negative or inexact one, naming the event.
+    """
+    values = []
+    for index, event in enumerate(event_mappings(usage)):
+        where = ("events", index, key)
+        raw = event.get(key)
+        if raw is None:
+            raise ValidationError.at(where, required)
+        try:
+            value = to_decimal(raw, field=key)
+        except ValidationError as exc:
+            raise type(exc).at(where, exc.problems[0].message) from None
+        if value < 0:
+            raise ValidationError.at(where, "must not be negative")
+        values.append(value)
+    return values
+
+
+def package_bound_problems(bounds: Sequence[Decimal], size: Decimal) -> list[Problem]:
+    """Problems of lower-bound tiers that count units in packages of ``size``: those of
+    :func:`~orbcore.pricing._tiers.lower_bound_problems`, and each bound must be a whole
+    number of packages, at most ``EXACT.prec`` digits of them (so that counting a bound
+    in packages is exact in orbcore's exact context).
+
+    Divisibility is decided in exact rational arithmetic, whatever the exponents.
+    """
+    problems = lower_bound_problems(bounds, "tiers")
+    if size <= 0:
+        return problems
+    for index, bound in enumerate(bounds):
+        where = ("tiers", index, "tier_lower_bound")
+        problem = _package_problem(bound, size)
+        if problem is not None:
+            problems.append(Problem(where, problem))
+    return problems
+
+
+def _package_problem(bound: Decimal, size: Decimal) -> str | None:
+    """What is wrong with ``bound`` as a whole number of packages of ``size > 0``."""
+    if bound <= 0:
+        return None  # zero is no package; a negative bound is reported elsewhere
+    if bound.adjusted() - size.adjusted() > EXACT.prec:
+        return f"is too large: more than {EXACT.prec} digits of packages of package_size"
+    if bound < size:
+        return "must be a multiple of package_size"
+    # Coefficients and the exponents' difference only: the guards above keep that
+    # difference within the digits written, however large the exponents themselves.
+    (bound_digits, bound_exponent), (size_digits, size_exponent) = _parts(bound), _parts(size)
+    shift = bound_exponent - size_exponent
+    packages = Fraction(bound_digits * 10 ** max(shift, 0), size_digits * 10 ** max(-shift, 0))
+    if packages.denominator != 1:
+        return "must be a multiple of package_size"
+    if packages.numerator >= 10**EXACT.prec:
+        return f"is too large: more than {EXACT.prec} digits of packages of package_size"
+    return None
+
+
+def _parts(value: Decimal) -> tuple[int, int]:
+    """``value``'s coefficient and exponent: ``Decimal("1.50")`` is ``(150, -2)``."""
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # finite numbers only
+    return int(Decimal((0, digits, 0))), exponent
 
 
 def group_quantities(groups: Mapping[GroupKey, Decimal]) -> list[tuple[GroupKey, Decimal]]:

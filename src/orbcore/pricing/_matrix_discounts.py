@@ -10,7 +10,7 @@ from functools import cached_property
 from pydantic import Field
 
 from orbcore._errors import Problem
-from orbcore.money._numbers import exact_mul, exact_sub
+from orbcore.money._numbers import EXACT, exact_mul, exact_sub
 from orbcore.pricing._fields import NonNegativeAmount, Quantity
 from orbcore.pricing._groups import GroupKey, group_quantities, label, sum_of, within
 from orbcore.pricing._model import PriceConfig, price_model
@@ -214,7 +214,7 @@ def _discounts(group: ThresholdDiscountGroup, spend: Decimal, name: str) -> list
         SubLine(
             f"{name}: {format(percent, 'f')}% off spend {where}",
             part,
-            exact_sub(Decimal(0), exact_mul(part, percent.scaleb(-2))),
+            exact_sub(Decimal(0), exact_mul(part, EXACT.scaleb(percent, -2))),
         )
         for part, percent, where in parts
         if part > 0

@@ -21,6 +21,7 @@ from orbcore.pricing._fields import (
     PositiveQuantity,
     Quantity,
 )
+from orbcore.pricing._groups import package_bound_problems
 from orbcore.pricing._model import PriceConfig, price_model
 from orbcore.pricing._result import PriceResult, SubLine, Usage, total
 from orbcore.pricing._tiers import (
@@ -103,14 +104,7 @@ class PackageTierWithMinimum(PackageTier):
 
 
 def _package_tier_problems(size: Decimal, tiers: Sequence[PackageTier]) -> list[Problem]:
-    bounds = [tier.tier_lower_bound for tier in tiers]
-    problems = lower_bound_problems(bounds, "tiers")
-    problems += [
-        Problem(("tiers", i, "tier_lower_bound"), "must be a multiple of package_size")
-        for i, bound in enumerate(bounds)
-        if EXACT.remainder(bound, size)
-    ]
-    return problems
+    return package_bound_problems([tier.tier_lower_bound for tier in tiers], size)
 
 
 def _package_tier_lines(

@@ -7,20 +7,21 @@ Each event in ``Usage.events`` is a transaction whose amount is the property nam
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 
 from pydantic import Field
 
-from orbcore._errors import Problem, ValidationError
-from orbcore.money._numbers import exact_add, exact_mul, exact_sub, to_decimal
+from orbcore._errors import Problem
+from orbcore.money._numbers import EXACT, exact_add, exact_mul, exact_sub
 from orbcore.pricing._fields import NonNegativeAmount, Number
+from orbcore.pricing._groups import event_numbers, sum_of
 from orbcore.pricing._model import PriceConfig, price_model
 from orbcore.pricing._result import PriceResult, SubLine, Usage, total
 
 __all__ = ["OrbcorePercentageConfig"]
 
 _ZERO = Decimal(0)
+_ONE = Decimal(1)
 
 
 class _Tally:
@@ -67,7 +68,7 @@ class OrbcorePercentageConfig(PriceConfig):
         return problems
 
     def evaluate(self, usage: Usage) -> PriceResult:
-        values = transaction_amounts(usage, self.amount_key)
+        values = event_numbers(usage, self.amount_key, "is required: the transaction's amount")
         tally = _Tally()
         count_left, value_left = self.free_transactions, self.free_amount
         allowance = count_left is not None or value_left is not None
@@ -77,7 +78,7 @@ class OrbcorePercentageConfig(PriceConfig):
                 covered = value if value_left is None else min(value, value_left)
                 tally.free_count += 1
                 tally.free_value = exact_add(tally.free_value, covered)
-                count_left = None if count_left is None else count_left - 1
+                count_left = None if count_left is None else exact_sub(count_left, _ONE)
                 value_left = None if value_left is None else exact_sub(value_left, covered)
                 value = exact_sub(value, covered)
                 if value:
@@ -86,11 +87,11 @@ class OrbcorePercentageConfig(PriceConfig):
                 fee = self._fee(value, tally, fixed=True)
             if fee is not None:
                 self._clamp(fee, tally)
-        return total(self.model_type, _sum(values), self._lines(tally, allowance))
+        return total(self.model_type, sum_of(values), self._lines(tally, allowance))
 
     def _fee(self, value: Decimal, tally: _Tally, *, fixed: bool) -> Decimal:
         tally.charged = exact_add(tally.charged, value)
-        fee = exact_mul(value, self.percent.scaleb(-2))
+        fee = exact_mul(value, EXACT.scaleb(self.percent, -2))
         if fixed:
             tally.fixed_count += 1
             fee = exact_add(fee, self.fixed_amount)
@@ -106,7 +107,7 @@ class OrbcorePercentageConfig(PriceConfig):
             tally.capped_count += 1
 
     def _lines(self, tally: _Tally, allowance: bool) -> list[SubLine]:
-        rate = self.percent.scaleb(-2)
+        rate = EXACT.scaleb(self.percent, -2)
         lines = []
         if allowance:
             plural = "" if tally.free_count == 1 else "s"
@@ -126,32 +127,3 @@ class OrbcorePercentageConfig(PriceConfig):
             name = "capped at the per-transaction maximum"
             lines.append(SubLine(name, Decimal(tally.capped_count), tally.capped))
         return lines
-
-
-def transaction_amounts(usage: Usage, key: str) -> list[Decimal]:
-    """Each event's amount under ``key``, exactly.
-
-    Raises:
-        ValidationError: an event without an amount, or with a negative or inexact one.
-    """
-    values = []
-    for index, event in enumerate(usage.events):
-        where = ("events", index, key)
-        raw = event.get(key)
-        if raw is None:
-            raise ValidationError.at(where, "is required: the transaction's amount")
-        try:
-            value = to_decimal(raw, field=key)
-        except ValidationError as exc:
-            raise type(exc).at(where, exc.problems[0].message) from None
-        if value < 0:
-            raise ValidationError.at(where, "must not be negative")
-        values.append(value)
-    return values
-
-
-def _sum(values: Sequence[Decimal]) -> Decimal:
-    result = _ZERO
-    for value in values:
-        result = exact_add(result, value)
-    return result

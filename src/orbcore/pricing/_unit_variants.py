@@ -15,8 +15,9 @@ from decimal import Decimal
 from pydantic import Field
 
 from orbcore._errors import Problem
-from orbcore.money._numbers import exact_mul, exact_sub
+from orbcore.money._numbers import EXACT, exact_mul, exact_sub
 from orbcore.pricing._fields import NonNegativeAmount, PositiveQuantity, Quantity
+from orbcore.pricing._groups import event_mappings
 from orbcore.pricing._model import PriceConfig, price_model
 from orbcore.pricing._result import PriceResult, SubLine, Usage, total
 from orbcore.pricing._tiers import (
@@ -76,7 +77,8 @@ class BulkWithFiltersConfig(PriceConfig):
     unit); only the events that match every filter are charged, at that tier's rate.
     Orb's example: tiers 0-99 at 1.00 and 100+ at 0.80, 150 events of which 75 match:
     75 x 0.80 = 60.00. Event values are compared as text (``str(value)``); an event
-    without the property does not match. No events cost nothing.
+    without the property does not match; an event that is not a mapping is a
+    :class:`ValidationError`. No events cost nothing.
     """
 
     filters: list[EventFilter] = Field(min_length=1)
@@ -86,8 +88,9 @@ class BulkWithFiltersConfig(PriceConfig):
         return lower_bound_problems([t.tier_lower_bound for t in self.tiers], "tiers")
 
     def evaluate(self, usage: Usage) -> PriceResult:
-        events = Decimal(len(usage.events))
-        matched = Decimal(sum(1 for event in usage.events if self._matches(event)))
+        checked = event_mappings(usage)
+        events = Decimal(len(checked))
+        matched = Decimal(sum(1 for event in checked if self._matches(event)))
         index = _volume_tier(events, self.tiers)
         name = f"{matched} of {events} events match"
         line = _volume_line(name, matched, self.tiers[index], index)
@@ -149,7 +152,7 @@ class UnitWithPercentConfig(PriceConfig):
         return []
 
     def evaluate(self, usage: Usage) -> PriceResult:
-        rate = exact_mul(self.unit_amount, self.percent.scaleb(-2))
+        rate = exact_mul(self.unit_amount, EXACT.scaleb(self.percent, -2))
         line = SubLine(
             name=f"units at {format(self.percent, 'f')}% of {format(self.unit_amount, 'f')}",
             quantity=usage.quantity,
