@@ -12,7 +12,7 @@ from orbcore._errors import Problem
 from orbcore.money._numbers import EXACT, exact_mul
 from orbcore.pricing._fields import Amount, NonNegativeAmount, Number, PositiveNumber
 from orbcore.pricing._model import PriceConfig, price_model
-from orbcore.pricing._result import PriceResult, SubLine, Usage, total
+from orbcore.pricing._result import PriceResult, SubLine, Usage, quick_result, total
 from orbcore.pricing._tiers import TierTable, band_problems, graduate, tier_table
 
 __all__ = [
@@ -84,7 +84,7 @@ class TieredConfig(PriceConfig):
 
     def evaluate(self, usage: Usage) -> PriceResult:
         lines, amount = graduate(usage.quantity, self._table)
-        return PriceResult(self.model_type, usage.quantity, amount, lines)
+        return quick_result(self.model_type, usage.quantity, amount, lines)
 
 
 class BulkTier(PriceConfig):

@@ -15,7 +15,7 @@ from orbcore._errors import FloatNotAllowedError, PrecisionError, Problem, Valid
 from orbcore._json import dumps_exact
 from orbcore.money._numbers import DecimalLike, to_decimal
 from orbcore.pricing._model import MODELS, PriceConfig
-from orbcore.pricing._result import PriceResult, Usage
+from orbcore.pricing._result import PriceResult, Usage, quick_usage
 
 __all__ = ["Price", "parse_price"]
 
@@ -80,7 +80,7 @@ class Price:
                 )
             quantity = self.fixed_price_quantity
             usage = Usage(Decimal(1) if quantity is None else quantity)
-        usage = _checked_usage(usage) if type(usage) is Usage else Usage(_quantity(usage))
+        usage = _checked_usage(usage) if type(usage) is Usage else quick_usage(_quantity(usage))
         try:
             return self.config.evaluate(usage)
         except decimal.DecimalException as exc:

@@ -12,9 +12,18 @@ from typing import NamedTuple
 
 from orbcore.money._numbers import exact_add
 
-__all__ = ["PriceResult", "SubLine", "Usage", "total"]
+__all__ = [
+    "PriceResult",
+    "SubLine",
+    "Usage",
+    "quick_line",
+    "quick_result",
+    "quick_usage",
+    "total",
+]
 
 _NO_GROUPS: Mapping[tuple[str | None, ...], Decimal] = MappingProxyType({})
+_ZERO = Decimal(0)
 
 
 class Usage(NamedTuple):
@@ -76,6 +85,24 @@ class PriceResult(NamedTuple):
 
     def __str__(self) -> str:
         return self.explain()
+
+
+def quick_usage(quantity: Decimal) -> Usage:
+    """``Usage(quantity)``, built without the keyword handling of the generated
+    constructor: rating a bare quantity is the hot path of scalar pricing."""
+    return tuple.__new__(Usage, (quantity, _NO_GROUPS, (), _ZERO))
+
+
+def quick_line(name: str, quantity: Decimal, amount: Decimal, rate: Decimal) -> SubLine:
+    """``SubLine(name, quantity, amount, rate)``, built as :func:`quick_usage` is."""
+    return tuple.__new__(SubLine, (name, quantity, amount, rate, None))
+
+
+def quick_result(
+    model_type: str, quantity: Decimal, amount: Decimal, lines: tuple[SubLine, ...]
+) -> PriceResult:
+    """``PriceResult(...)``, built as :func:`quick_usage` is."""
+    return tuple.__new__(PriceResult, (model_type, quantity, amount, lines))
 
 
 def total(model_type: str, quantity: Decimal, sub_lines: Sequence[SubLine]) -> PriceResult:

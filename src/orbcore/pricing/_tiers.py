@@ -10,7 +10,7 @@ from typing import Any
 
 from orbcore._errors import Problem
 from orbcore.money._numbers import EXACT
-from orbcore.pricing._result import SubLine
+from orbcore.pricing._result import SubLine, quick_line
 
 __all__ = [
     "Band",
@@ -75,7 +75,7 @@ def graduate(quantity: Decimal, table: TierTable) -> tuple[tuple[SubLine, ...], 
     top = quantity if last is None or quantity < last else last
     units = EXACT.subtract(top, first) if top > first else _ZERO
     partial = EXACT.multiply(units, rate)
-    lines = (*table.full[:index], SubLine(table.names[index], units, partial, rate))
+    lines = (*table.full[:index], quick_line(table.names[index], units, partial, rate))
     return lines, EXACT.add(table.before[index], partial)
 
 
