@@ -4,9 +4,10 @@ from events, and the bounds of package tiers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from orbcore._errors import Problem, ValidationError
 from orbcore.money._numbers import EXACT, exact_add, exact_mul, exact_sub, to_decimal
@@ -14,6 +15,7 @@ from orbcore.pricing._result import SubLine, Usage
 from orbcore.pricing._tiers import Band, lower_bound_problems
 
 __all__ = [
+    "repeats",
     "GroupKey",
     "event_mappings",
     "event_numbers",
@@ -182,3 +184,16 @@ def graduated_slice(
             )
         )
     return lines
+
+
+def repeats(
+    values: Sequence[Hashable], path: str, name: Callable[[Any], str] = repr
+) -> list[Problem]:
+    """A problem at ``(path, index)`` for each value already seen earlier in ``values``."""
+    seen: set[Hashable] = set()
+    problems = []
+    for index, value in enumerate(values):
+        if value in seen:
+            problems.append(Problem((path, index), f"repeats {name(value)}"))
+        seen.add(value)
+    return problems

@@ -18,6 +18,7 @@ from orbcore.pricing._groups import (
     graduated_slice,
     group_quantities,
     label,
+    repeats,
     sum_of,
     within,
 )
@@ -82,7 +83,7 @@ class MatrixWithDisplayNameConfig(PriceConfig):
     unit_amounts: list[DisplayNameAmount] = Field(min_length=1)
 
     def problems(self) -> list[Problem]:
-        return _repeats([(row.dimension_value,) for row in self.unit_amounts], "unit_amounts")
+        return repeats([(row.dimension_value,) for row in self.unit_amounts], "unit_amounts", label)
 
     def evaluate(self, usage: Usage) -> PriceResult:
         rows: dict[GroupKey, DisplayNameAmount] = {
@@ -117,7 +118,7 @@ class _ScalableMatrix(PriceConfig):
 
     def problems(self) -> list[Problem]:
         cells = [self._cell(f) for f in self.matrix_scaling_factors]
-        problems = _repeats(cells, "matrix_scaling_factors")
+        problems = repeats(cells, "matrix_scaling_factors", label)
         if self.second_dimension is None:
             problems.extend(
                 Problem(
@@ -192,13 +193,3 @@ class ScalableMatrixWithTieredPricingConfig(_ScalableMatrix):
             lines.extend(within(cell, graduated_slice(filled, end, bands)))
             filled = end
         return total(self.model_type, sum_of(usage.groups.values()), lines)
-
-
-def _repeats(cells: list[GroupKey], path: str) -> list[Problem]:
-    seen: set[GroupKey] = set()
-    problems = []
-    for index, cell in enumerate(cells):
-        if cell in seen:
-            problems.append(Problem((path, index), f"repeats {label(cell)}"))
-        seen.add(cell)
-    return problems

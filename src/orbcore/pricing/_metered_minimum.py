@@ -11,7 +11,7 @@ from pydantic import Field
 from orbcore._errors import Problem
 from orbcore.money._numbers import exact_mul, exact_sub
 from orbcore.pricing._fields import NonNegativeAmount, Quantity
-from orbcore.pricing._groups import GroupKey, group_quantities, sum_of, within
+from orbcore.pricing._groups import GroupKey, group_quantities, repeats, sum_of, within
 from orbcore.pricing._model import PriceConfig, price_model
 from orbcore.pricing._result import PriceResult, SubLine, Usage, total
 
@@ -57,8 +57,8 @@ class GroupedWithMeteredMinimumConfig(PriceConfig):
     minimum_unit_amount: NonNegativeAmount
 
     def problems(self) -> list[Problem]:
-        problems = _repeats([f.scaling_value for f in self.scaling_factors], "scaling_factors")
-        problems += _repeats([a.pricing_value for a in self.unit_amounts], "unit_amounts")
+        problems = repeats([f.scaling_value for f in self.scaling_factors], "scaling_factors")
+        problems += repeats([a.pricing_value for a in self.unit_amounts], "unit_amounts")
         return problems
 
     @cached_property
@@ -111,13 +111,3 @@ class GroupedWithMeteredMinimumConfig(PriceConfig):
             f"({format(quantity, 'f')} x {format(self.minimum_unit_amount, 'f')})"
         )
         return within(group, [SubLine(name, Decimal(0), exact_sub(minimum, charged))])[0]
-
-
-def _repeats(values: list[str], path: str) -> list[Problem]:
-    seen: set[str] = set()
-    problems = []
-    for index, value in enumerate(values):
-        if value in seen:
-            problems.append(Problem((path, index), f"repeats {value!r}"))
-        seen.add(value)
-    return problems
