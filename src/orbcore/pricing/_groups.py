@@ -15,7 +15,6 @@ from orbcore.pricing._result import SubLine, Usage
 from orbcore.pricing._tiers import Band, lower_bound_problems
 
 __all__ = [
-    "repeats",
     "GroupKey",
     "event_mappings",
     "event_numbers",
@@ -24,6 +23,7 @@ __all__ = [
     "label",
     "ordered",
     "package_bound_problems",
+    "repeats",
     "sum_of",
     "within",
 ]
