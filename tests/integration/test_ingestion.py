@@ -222,3 +222,14 @@ def test_malformed_batches_give_per_event_outcomes_and_store_only_accepted_event
         {r.idempotency_key for r in report.results if r.status is ACCEPTED and r.idempotency_key}
     )
     assert stored_keys(store) == accepted
+
+
+def test_a_retry_of_a_stored_event_stays_a_duplicate_after_its_period_closes(store: Store) -> None:
+    on_time = event("jan", timestamp="2024-01-20T00:00:00Z")
+    before = Ingestion(store, VirtualClock(datetime(2024, 1, 25, tzinfo=UTC)))
+    assert before.ingest([on_time]).results[0].status is ACCEPTED
+    issue_january(store)
+    after = Ingestion(store, VirtualClock(NOW))
+    assert after.ingest([on_time]).results[0].status is DUPLICATE
+    changed = event("jan", timestamp="2024-01-20T00:00:00Z", properties={"bytes": Decimal(1)})
+    assert after.ingest([changed]).results[0].status is REJECTED

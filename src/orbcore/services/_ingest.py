@@ -128,6 +128,8 @@ class Ingestion:
                 problems = self._customer_problems(uow, event, known)
                 if not problems and not backfill:
                     problems = self._late_problems(uow, event, now, closed)
+                if problems and _stored_unchanged(uow, event):
+                    problems = []  # a retry of a stored event: the store reports a duplicate
             result.append((event, problems))
         return result
 
@@ -161,6 +163,11 @@ class Ingestion:
                 "has passed; send it as a backfill",
             )
         ]
+
+
+def _stored_unchanged(uow: UnitOfWork, event: ValidEvent) -> bool:
+    stored = uow.events.find(event.idempotency_key)
+    return stored is not None and stored.body_hash == event.body_hash
 
 
 def _customer_of_external(uow: UnitOfWork, external: str | None) -> str | None:
