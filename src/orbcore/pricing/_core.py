@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from fractions import Fraction
 from functools import cached_property
 
 from pydantic import Field
@@ -13,7 +12,7 @@ from orbcore.money._numbers import EXACT, exact_mul
 from orbcore.pricing._fields import Amount, NonNegativeAmount, Number, PositiveNumber
 from orbcore.pricing._model import PriceConfig, price_model
 from orbcore.pricing._result import PriceResult, SubLine, Usage, quick_result, total
-from orbcore.pricing._tiers import TierTable, band_problems, graduate, tier_table
+from orbcore.pricing._tiers import TierTable, band_problems, graduate, tier_table, whole_packages
 
 __all__ = [
     "BulkConfig",
@@ -50,7 +49,7 @@ class PackageConfig(PriceConfig):
 
     def evaluate(self, usage: Usage) -> PriceResult:
         # Started packages count whole: ceil(quantity / size), in exact rationals.
-        packages = Decimal(-(-Fraction(usage.quantity) // Fraction(self.package_size)))
+        packages = whole_packages(usage.quantity, self.package_size)
         line = SubLine(
             name=f"packages of {format(self.package_size, 'f')}",
             quantity=packages,

@@ -17,6 +17,7 @@ from orbcore.pricing._tiers import (
     graduated,
     lower_bound_bands,
     lower_bound_problems,
+    lower_bound_tiers,
     whole_packages,
 )
 
@@ -52,9 +53,7 @@ class GroupedTieredConfig(PriceConfig):
         return lower_bound_problems([t.tier_lower_bound for t in self.tiers], "tiers")
 
     def evaluate(self, usage: Usage) -> PriceResult:
-        bands = lower_bound_bands(
-            [t.tier_lower_bound for t in self.tiers], [t.unit_amount for t in self.tiers]
-        )
+        bands = lower_bound_tiers(self.tiers)
         lines = []
         for group, quantity in group_quantities(usage.groups):
             lines.extend(within(group, graduated(quantity, bands)))
@@ -200,8 +199,6 @@ class MaxGroupTieredPackageConfig(PriceConfig):
             return total(self.model_type, Decimal(0), [])
         group, quantity = max(groups, key=lambda pair: pair[1])
         rounded = exact_mul(whole_packages(quantity, self.package_size), self.package_size)
-        bands = lower_bound_bands(
-            [t.tier_lower_bound for t in self.tiers], [t.unit_amount for t in self.tiers]
-        )
+        bands = lower_bound_tiers(self.tiers)
         lines = within(group, graduated(rounded, bands))
         return total(self.model_type, sum_of(usage.groups.values()), lines)

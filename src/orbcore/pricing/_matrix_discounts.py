@@ -15,7 +15,7 @@ from orbcore.pricing._fields import NonNegativeAmount, Quantity
 from orbcore.pricing._groups import GroupKey, group_quantities, label, sum_of, within
 from orbcore.pricing._model import PriceConfig, price_model
 from orbcore.pricing._result import PriceResult, SubLine, Usage, total
-from orbcore.pricing._tiers import Band, graduated, lower_bound_bands
+from orbcore.pricing._tiers import Band, graduated, lower_bound_tiers
 
 __all__ = [
     "GroupedTieredMatrixConfig",
@@ -69,12 +69,7 @@ class GroupedTieredMatrixConfig(PriceConfig):
         rows: dict[GroupKey, list[MatrixValueTier]] = {}
         for tier in self.tiers:
             rows.setdefault((tier.dimension_value,), []).append(tier)
-        return {
-            value: lower_bound_bands(
-                [t.tier_lower_bound for t in tiers], [t.unit_amount for t in tiers]
-            )
-            for value, tiers in rows.items()
-        }
+        return {value: lower_bound_tiers(tiers) for value, tiers in rows.items()}
 
     def evaluate(self, usage: Usage) -> PriceResult:
         bands = self._bands

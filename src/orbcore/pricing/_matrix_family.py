@@ -24,7 +24,7 @@ from orbcore.pricing._groups import (
 )
 from orbcore.pricing._model import PriceConfig, price_model
 from orbcore.pricing._result import PriceResult, SubLine, Usage, total
-from orbcore.pricing._tiers import lower_bound_bands, lower_bound_problems
+from orbcore.pricing._tiers import lower_bound_problems, lower_bound_tiers
 
 __all__ = [
     "DisplayNameAmount",
@@ -183,9 +183,7 @@ class ScalableMatrixWithTieredPricingConfig(_ScalableMatrix):
         return [*super().problems(), *lower_bound_problems(bounds, "tiers")]
 
     def evaluate(self, usage: Usage) -> PriceResult:
-        bands = lower_bound_bands(
-            [t.tier_lower_bound for t in self.tiers], [t.unit_amount for t in self.tiers]
-        )
+        bands = lower_bound_tiers(self.tiers)
         lines = []
         filled = Decimal(0)
         for cell, _, quantity in self.scaled(usage):

@@ -26,8 +26,8 @@ from orbcore.pricing._model import PriceConfig, price_model
 from orbcore.pricing._result import PriceResult, SubLine, Usage, total
 from orbcore.pricing._tiers import (
     graduated,
-    lower_bound_bands,
     lower_bound_problems,
+    lower_bound_tiers,
     whole_packages,
 )
 
@@ -115,7 +115,7 @@ def _package_tier_lines(
     Bounds are multiples of the size, so every tier holds a whole number of packages.
     """
     rounded = exact_mul(whole_packages(quantity, size), size)
-    bands = lower_bound_bands([t.tier_lower_bound for t in tiers], [t.per_unit for t in tiers])
+    bands = lower_bound_tiers(tiers, "per_unit")
     lines = []
     for line in graduated(rounded, bands):
         packages = EXACT.divide(line.quantity, size)
@@ -191,12 +191,11 @@ class TieredWithMinimumConfig(PriceConfig):
         return lower_bound_problems([t.tier_lower_bound for t in self.tiers], "tiers")
 
     def evaluate(self, usage: Usage) -> PriceResult:
-        bounds = [t.tier_lower_bound for t in self.tiers]
-        bands = lower_bound_bands(bounds, [t.unit_amount for t in self.tiers])
+        bands = lower_bound_tiers(self.tiers)
         lines = graduated(usage.quantity, bands)
         if self.hide_zero_amount_tiers:
             lines = [line for line in lines if line.amount]
-        reached = reached_tier(usage.quantity, bounds)
+        reached = reached_tier(usage.quantity, [t.tier_lower_bound for t in self.tiers])
         lines = _raise_to_minimum(lines, self.tiers[reached].minimum_amount, reached + 1)
         return total(self.model_type, usage.quantity, lines)
 

@@ -22,8 +22,8 @@ from orbcore.pricing._model import PriceConfig, price_model
 from orbcore.pricing._result import PriceResult, SubLine, Usage, total
 from orbcore.pricing._tiers import (
     graduated,
-    lower_bound_bands,
     lower_bound_problems,
+    lower_bound_tiers,
     whole_packages,
 )
 
@@ -199,8 +199,7 @@ class TieredWithProrationConfig(PriceConfig):
         return lower_bound_problems([t.tier_lower_bound for t in self.tiers], "tiers")
 
     def evaluate(self, usage: Usage) -> PriceResult:
-        bounds = [t.tier_lower_bound for t in self.tiers]
-        bands = lower_bound_bands(bounds, [t.unit_amount for t in self.tiers])
+        bands = lower_bound_tiers(self.tiers)
         return total(self.model_type, usage.quantity, graduated(usage.quantity, bands))
 
 
