@@ -10,6 +10,7 @@ from pydantic import Field
 from orbcore._errors import Problem
 from orbcore.money._numbers import EXACT, exact_mul
 from orbcore.pricing._fields import Amount, NonNegativeAmount, Number, PositiveNumber
+from orbcore.pricing._groups import label, ordered
 from orbcore.pricing._model import PriceConfig, price_model
 from orbcore.pricing._result import PriceResult, SubLine, Usage, quick_result, total
 from orbcore.pricing._tiers import TierTable, band_problems, graduate, tier_table, whole_packages
@@ -179,18 +180,14 @@ class MatrixConfig(PriceConfig):
         add, multiply = EXACT.add, EXACT.multiply
         lines = []
         quantity = amount = Decimal(0)
-        for cell in sorted(usage.groups, key=_cell_order):
+        for cell in ordered(usage.groups):
             cell_quantity = usage.groups[cell]
             rate = rates.get(cell)
-            label = ", ".join(["-" if v is None else v for v in cell])
+            name = label(cell)
             if rate is None:
-                rate, label = default, label + " (default)"
+                rate, name = default, name + " (default)"
             line_amount = multiply(cell_quantity, rate)
-            lines.append(SubLine(label, cell_quantity, line_amount, rate, cell))
+            lines.append(SubLine(name, cell_quantity, line_amount, rate, cell))
             quantity = add(quantity, cell_quantity)
             amount = add(amount, line_amount)
         return PriceResult(self.model_type, quantity, amount, tuple(lines))
-
-
-def _cell_order(cell: tuple[str | None, ...]) -> tuple[str, ...]:
-    return tuple(["" if v is None else v for v in cell])

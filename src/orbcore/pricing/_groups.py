@@ -16,6 +16,7 @@ from orbcore.pricing._tiers import Band, lower_bound_problems
 
 __all__ = [
     "GroupKey",
+    "cell_of",
     "event_mappings",
     "event_numbers",
     "graduated_slice",
@@ -35,6 +36,11 @@ GroupKey = tuple[str | None, ...]
 def ordered(groups: Iterable[GroupKey]) -> list[GroupKey]:
     """Groups in a stable order: by their values, a missing value first."""
     return sorted(groups, key=lambda key: tuple("" if v is None else v for v in key))
+
+
+def cell_of(first: str, second: str | None, two_dimensions: bool) -> GroupKey:
+    """The cell of a matrix row: one value, or two when the matrix has two dimensions."""
+    return (first, second) if two_dimensions else (first,)
 
 
 def label(group: GroupKey) -> str:

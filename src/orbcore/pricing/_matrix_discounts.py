@@ -12,7 +12,7 @@ from pydantic import Field
 from orbcore._errors import Problem
 from orbcore.money._numbers import EXACT, exact_mul, exact_sub
 from orbcore.pricing._fields import NonNegativeAmount, Quantity
-from orbcore.pricing._groups import GroupKey, group_quantities, label, sum_of, within
+from orbcore.pricing._groups import GroupKey, cell_of, group_quantities, label, sum_of, within
 from orbcore.pricing._model import PriceConfig, price_model
 from orbcore.pricing._result import PriceResult, SubLine, Usage, total
 from orbcore.pricing._tiers import Band, graduated, lower_bound_tiers
@@ -176,9 +176,11 @@ class MatrixWithThresholdDiscountsConfig(PriceConfig):
         return problems
 
     def _cell(self, value: ThresholdMatrixValue) -> GroupKey:
-        if self.second_dimension is None:
-            return (value.first_dimension_value,)
-        return (value.first_dimension_value, value.second_dimension_value)
+        return cell_of(
+            value.first_dimension_value,
+            value.second_dimension_value,
+            self.second_dimension is not None,
+        )
 
     def evaluate(self, usage: Usage) -> PriceResult:
         rates = {self._cell(value): value.unit_amount for value in self.matrix_values}

@@ -15,6 +15,7 @@ from orbcore.pricing._fields import NonNegativeAmount, Quantity
 from orbcore.pricing._grouped_family import GroupedTier
 from orbcore.pricing._groups import (
     GroupKey,
+    cell_of,
     graduated_slice,
     group_quantities,
     label,
@@ -131,9 +132,11 @@ class _ScalableMatrix(PriceConfig):
         return problems
 
     def _cell(self, factor: MatrixScalingFactor) -> GroupKey:
-        if self.second_dimension is None:
-            return (factor.first_dimension_value,)
-        return (factor.first_dimension_value, factor.second_dimension_value)
+        return cell_of(
+            factor.first_dimension_value,
+            factor.second_dimension_value,
+            self.second_dimension is not None,
+        )
 
     def scaled(self, usage: Usage) -> list[tuple[GroupKey, Decimal, Decimal]]:
         """``(cell, factor, scaled quantity)`` per cell; cells without a factor keep
