@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import decimal
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 
 from orbcore._errors import FloatNotAllowedError, PrecisionError, ValidationError
@@ -15,6 +16,7 @@ __all__ = [
     "exact_add",
     "exact_mul",
     "exact_sub",
+    "exact_sum",
     "to_decimal",
 ]
 
@@ -111,3 +113,11 @@ def exact_mul(a: Decimal, b: Decimal) -> Decimal:
         return EXACT.multiply(a, b)
     except decimal.DecimalException as exc:
         raise PrecisionError(f"{a} * {b} cannot be represented exactly") from exc
+
+
+def exact_sum(values: Iterable[Decimal]) -> Decimal:
+    """The sum of ``values`` exactly (0 for none), or :class:`PrecisionError`."""
+    total = Decimal(0)
+    for value in values:
+        total = exact_add(total, value)
+    return total

@@ -10,7 +10,7 @@ from fractions import Fraction
 from typing import Any
 
 from orbcore._errors import Problem, ValidationError
-from orbcore.money._numbers import EXACT, exact_add, exact_mul, exact_sub, to_decimal
+from orbcore.money._numbers import EXACT, exact_mul, exact_sub, exact_sum, to_decimal
 from orbcore.pricing._result import SubLine, Usage
 from orbcore.pricing._tiers import Band, lower_bound_problems
 
@@ -62,12 +62,8 @@ def within(group: GroupKey, lines: Iterable[SubLine]) -> list[SubLine]:
     ]
 
 
-def sum_of(values: Iterable[Decimal]) -> Decimal:
-    """The exact sum of ``values``."""
-    result = Decimal(0)
-    for value in values:
-        result = exact_add(result, value)
-    return result
+sum_of = exact_sum
+"""The exact sum of amounts or quantities."""
 
 
 def event_mappings(usage: Usage) -> list[Mapping[str, object]]:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import NamedTuple
 
-from orbcore.money._numbers import exact_add
+from orbcore.money._numbers import exact_sum
 
 __all__ = [
     "PriceResult",
@@ -107,9 +107,7 @@ def quick_result(
 
 def total(model_type: str, quantity: Decimal, sub_lines: Sequence[SubLine]) -> PriceResult:
     """A result whose amount is the exact sum of ``sub_lines``."""
-    amount = Decimal(0)
-    for line in sub_lines:
-        amount = exact_add(amount, line.amount)
+    amount = exact_sum(line.amount for line in sub_lines)
     return PriceResult(model_type, quantity, amount, tuple(sub_lines))
 
 
