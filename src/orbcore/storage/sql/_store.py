@@ -149,27 +149,17 @@ class SqlUnitOfWork:
         self._engine = engine
         self._connection: Connection | None = None
         connection = self._active
-        generic: dict[str, type[Any]] = {
-            "customers": Customer,
-            "plans": Plan,
-            "prices": Price,
-            "subscriptions": Subscription,
-            "credit_blocks": CreditBlock,
-            "balance_transactions": BalanceTransaction,
-            "webhook_endpoints": WebhookEndpoint,
-        }
-        repositories = {
-            name: SqlRepository(COLLECTIONS[name], TABLES[name], connection) for name in generic
-        }
-        self.customers: Repository[Customer] = repositories["customers"]
-        self.plans: Repository[Plan] = repositories["plans"]
-        self.prices: Repository[Price] = repositories["prices"]
-        self.subscriptions: Repository[Subscription] = repositories["subscriptions"]
-        self.credit_blocks: Repository[CreditBlock] = repositories["credit_blocks"]
-        self.balance_transactions: Repository[BalanceTransaction] = repositories[
-            "balance_transactions"
-        ]
-        self.webhook_endpoints: Repository[WebhookEndpoint] = repositories["webhook_endpoints"]
+
+        def generic(name: str) -> SqlRepository[Any]:
+            return SqlRepository(COLLECTIONS[name], TABLES[name], connection)
+
+        self.customers: Repository[Customer] = generic("customers")
+        self.plans: Repository[Plan] = generic("plans")
+        self.prices: Repository[Price] = generic("prices")
+        self.subscriptions: Repository[Subscription] = generic("subscriptions")
+        self.credit_blocks: Repository[CreditBlock] = generic("credit_blocks")
+        self.balance_transactions: Repository[BalanceTransaction] = generic("balance_transactions")
+        self.webhook_endpoints: Repository[WebhookEndpoint] = generic("webhook_endpoints")
         self.events: EventRepository = SqlEventRepository(connection, prepare_events)
         self.usage_rollups: UsageRollupRepository = SqlUsageRollupRepository(connection)
         self.invoices: InvoiceRepository = SqlInvoiceRepository(connection)
