@@ -35,7 +35,12 @@ GroupKey = tuple[str | None, ...]
 
 def ordered(groups: Iterable[GroupKey]) -> list[GroupKey]:
     """Groups in a stable order: by their values, a missing value first."""
-    return sorted(groups, key=lambda key: tuple("" if v is None else v for v in key))
+    return sorted(groups, key=_order_key)
+
+
+def _order_key(key: GroupKey) -> tuple[str, ...]:
+    # A list, not a generator: this runs for every cell of every rating.
+    return tuple(["" if v is None else v for v in key])
 
 
 def cell_of(first: str, second: str | None, two_dimensions: bool) -> GroupKey:
@@ -45,7 +50,7 @@ def cell_of(first: str, second: str | None, two_dimensions: bool) -> GroupKey:
 
 def label(group: GroupKey) -> str:
     """``alpha, west``; a missing value shows as ``-``."""
-    return ", ".join("-" if v is None else v for v in group)
+    return ", ".join(["-" if v is None else v for v in group])
 
 
 def within(group: GroupKey, lines: Iterable[SubLine]) -> list[SubLine]:
