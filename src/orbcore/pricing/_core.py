@@ -12,7 +12,14 @@ from orbcore.money._numbers import EXACT, exact_mul
 from orbcore.pricing._fields import Amount, NonNegativeAmount, Number, PositiveNumber
 from orbcore.pricing._groups import label, ordered
 from orbcore.pricing._model import PriceConfig, price_model
-from orbcore.pricing._result import PriceResult, SubLine, Usage, quick_result, total
+from orbcore.pricing._result import (
+    PriceResult,
+    SubLine,
+    Usage,
+    quick_line,
+    quick_result,
+    total,
+)
 from orbcore.pricing._tiers import TierTable, band_problems, graduate, tier_table, whole_packages
 
 __all__ = [
@@ -35,9 +42,14 @@ class UnitConfig(PriceConfig):
     prorated: bool = False
 
     def evaluate(self, usage: Usage) -> PriceResult:
-        amount = exact_mul(usage.quantity, self.unit_amount)
-        line = SubLine("units", usage.quantity, amount, self.unit_amount)
-        return PriceResult(self.model_type, usage.quantity, amount, (line,))
+        return self.evaluate_quantity(usage.quantity)
+
+    def evaluate_quantity(self, quantity: Decimal) -> PriceResult:
+        rate = self.unit_amount
+        amount = exact_mul(quantity, rate)
+        return quick_result(
+            self.model_type, quantity, amount, (quick_line("units", quantity, amount, rate),)
+        )
 
 
 @price_model("package")
@@ -83,8 +95,11 @@ class TieredConfig(PriceConfig):
         return tier_table([(t.first_unit, t.last_unit, t.unit_amount) for t in self.tiers])
 
     def evaluate(self, usage: Usage) -> PriceResult:
-        lines, amount = graduate(usage.quantity, self._table)
-        return quick_result(self.model_type, usage.quantity, amount, lines)
+        return self.evaluate_quantity(usage.quantity)
+
+    def evaluate_quantity(self, quantity: Decimal) -> PriceResult:
+        lines, amount = graduate(quantity, self._table)
+        return quick_result(self.model_type, quantity, amount, lines)
 
 
 class BulkTier(PriceConfig):

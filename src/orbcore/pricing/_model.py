@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from functools import cached_property
 from typing import Any, ClassVar, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from orbcore._errors import Problem
-from orbcore.pricing._result import PriceResult, Usage
+from orbcore.pricing._result import PriceResult, Usage, quick_usage
 
 __all__ = ["MODELS", "PriceConfig", "price_model"]
 
@@ -42,6 +43,15 @@ class PriceConfig(BaseModel):
     def evaluate(self, usage: Usage) -> PriceResult:
         """The exact amount for ``usage``, with sub-lines that sum to it."""
         raise NotImplementedError
+
+    def evaluate_quantity(self, quantity: Decimal) -> PriceResult:
+        """:meth:`evaluate` of ``Usage(quantity)``, for a quantity already checked.
+
+        Rating a bare quantity is the hot path of scalar pricing: models that read only
+        the quantity override this to skip building a :class:`Usage`, and then make their
+        :meth:`evaluate` call it, so that the two cannot disagree.
+        """
+        return self.evaluate(quick_usage(quantity))
 
 
 C = TypeVar("C", bound=type[PriceConfig])

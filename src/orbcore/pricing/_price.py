@@ -15,9 +15,11 @@ from orbcore._errors import FloatNotAllowedError, PrecisionError, Problem, Valid
 from orbcore._json import dumps_exact
 from orbcore.money._numbers import DecimalLike, to_decimal
 from orbcore.pricing._model import MODELS, PriceConfig
-from orbcore.pricing._result import PriceResult, Usage, quick_usage
+from orbcore.pricing._result import PriceResult, Usage
 
 __all__ = ["Price", "parse_price"]
+
+_KEY_VALUE_TYPES = frozenset({str, type(None)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,15 @@ class Price:
         Raises:
             ValidationError: no usage for a price that is not a fixed fee, or a bad quantity.
         """
+        if usage is None or type(usage) is Usage:
+            return self._evaluate_usage(usage)
+        quantity = _quantity(usage)
+        try:
+            return self.config.evaluate_quantity(quantity)
+        except decimal.DecimalException as exc:
+            raise PrecisionError(f"{self.model_type}: the amount has no exact form") from exc
+
+    def _evaluate_usage(self, usage: Usage | None) -> PriceResult:
         if usage is None:
             if self.fields.get("price_type") != "fixed_price":
                 raise ValidationError.at(
@@ -80,7 +91,7 @@ class Price:
                 )
             quantity = self.fixed_price_quantity
             usage = Usage(Decimal(1) if quantity is None else quantity)
-        usage = _checked_usage(usage) if type(usage) is Usage else quick_usage(_quantity(usage))
+        usage = _checked_usage(usage)
         try:
             return self.config.evaluate(usage)
         except decimal.DecimalException as exc:
@@ -88,6 +99,10 @@ class Price:
 
 
 def _quantity(value: object, field: str = "quantity") -> Decimal:
+    # The usual value, a finite Decimal without a sign (not negative, not -0), is already
+    # what the checks below return: accept it without converting it.
+    if type(value) is Decimal and value.is_finite() and not value.is_signed():
+        return value
     quantity = to_decimal(value, field=field)
     if quantity < 0:
         raise ValidationError.at((field,), f"{quantity} is negative; quantities are 0 or more")
@@ -102,7 +117,7 @@ def _checked_usage(usage: Usage) -> Usage:
         raise ValidationError.at(("groups",), "must map group keys to quantities")
     clean: dict[tuple[str | None, ...], Decimal] = {}
     for key, value in groups.items():
-        if not isinstance(key, tuple) or not all(v is None or isinstance(v, str) for v in key):
+        if not _is_group_key(key):
             raise ValidationError.at(("groups",), f"{key!r} is not a tuple of text values")
         clean[key] = _quantity(value, "groups")
     events: object = usage.events
@@ -113,6 +128,14 @@ def _checked_usage(usage: Usage) -> Usage:
             raise ValidationError.at(("events", index), "must be a mapping of properties")
     upstream = to_decimal(usage.upstream, field="upstream")
     return Usage(_quantity(usage.quantity), clean, usage.events, upstream)
+
+
+def _is_group_key(key: object) -> bool:
+    """Whether ``key`` is a tuple of text values (or ``None``s)."""
+    # Exact types first: the usual key is checked without a generator.
+    if type(key) is tuple and _KEY_VALUE_TYPES.issuperset(map(type, key)):
+        return True
+    return isinstance(key, tuple) and all(v is None or isinstance(v, str) for v in key)
 
 
 def parse_price(data: Mapping[str, Any] | str) -> Price:

@@ -29,32 +29,40 @@ Band = tuple[Decimal, Decimal | None, Decimal]
 """A tier as (exclusive lower bound, inclusive upper bound or None, unit amount)."""
 
 _ZERO = Decimal(0)
+# Bound once: graduate() runs for every quantity rated.
+_add, _multiply, _subtract = EXACT.add, EXACT.multiply, EXACT.subtract
+
+_Row = tuple[Decimal, Decimal | None, Decimal, str, tuple[SubLine, ...], Decimal]
+"""A tier prepared for rating: its band, its sub-line's name, the sub-lines of the full
+tiers below it and their sum."""
 
 
 class TierTable:
-    """Bands prepared once per price, so that rating a quantity is one lookup and one
+    """Bands prepared once per price, so that rating a quantity is one bisection and one
     partial tier: full tiers' sub-lines and running totals are computed in advance."""
 
-    __slots__ = ("bands", "before", "firsts", "full", "names")
+    __slots__ = ("bands", "bounds", "rows")
 
     def __init__(self, bands: Sequence[Band], label: str = "tier") -> None:
         self.bands = tuple(bands)
-        self.firsts = [first for first, _, _ in self.bands]
-        self.names = [
+        names = [
             f"{label} {n} ({format(first, 'f')}-{'' if last is None else format(last, 'f')})"
             for n, (first, last, _) in enumerate(self.bands, start=1)
         ]
-        full: list[SubLine] = []
-        self.before: list[Decimal] = []
+        # Lower bounds are exclusive and ascending, so the number of them below a quantity,
+        # the first tier's left out, is the index of the tier that holds it (0 holds 0).
+        self.bounds = [first for first, _, _ in self.bands[1:]]
+        rows: list[_Row] = []
+        full: tuple[SubLine, ...] = ()
         running = _ZERO
-        for (first, last, rate), name in zip(self.bands, self.names, strict=True):
-            self.before.append(running)
+        for (first, last, rate), name in zip(self.bands, names, strict=True):
+            rows.append((first, last, rate, name, full, running))
             if last is not None:
                 units = EXACT.subtract(last, first)
                 line = SubLine(name, units, EXACT.multiply(units, rate), rate)
-                full.append(line)
+                full = (*full, line)
                 running = EXACT.add(running, line.amount)
-        self.full = tuple(full)
+        self.rows = tuple(rows)
 
 
 def tier_table(bands: Sequence[Band], label: str = "tier") -> TierTable:
@@ -69,14 +77,11 @@ def graduate(quantity: Decimal, table: TierTable) -> tuple[tuple[SubLine, ...], 
     the first tier always has a sub-line, with 0 units at zero usage. Arithmetic runs in
     orbcore's exact context: it raises rather than rounds.
     """
-    # The tier that holds the quantity: the last whose (exclusive) lower bound is below it.
-    index = max(bisect_left(table.firsts, quantity) - 1, 0)
-    first, last, rate = table.bands[index]
+    first, last, rate, name, full, before = table.rows[bisect_left(table.bounds, quantity)]
     top = quantity if last is None or quantity < last else last
-    units = EXACT.subtract(top, first) if top > first else _ZERO
-    partial = EXACT.multiply(units, rate)
-    lines = (*table.full[:index], quick_line(table.names[index], units, partial, rate))
-    return lines, EXACT.add(table.before[index], partial)
+    units = _subtract(top, first) if top > first else _ZERO
+    partial = _multiply(units, rate)
+    return (*full, quick_line(name, units, partial, rate)), _add(before, partial)
 
 
 def graduated(quantity: Decimal, bands: Sequence[Band], label: str = "tier") -> list[SubLine]:

@@ -110,3 +110,67 @@ def test_a_copied_config_rates_with_its_own_tiers() -> None:
     copied = price.config.model_copy(update={"tiers": [Tier(first_unit=0, unit_amount=D(9))]})
     assert Price("tiered", copied).evaluate(20).amount == D(180)
     assert price.evaluate(20).amount == D(15)
+
+
+FIVE_TIERS = tiered(
+    (0, 1_000, "0.01"),
+    (1_000, 10_000, "0.008"),
+    (10_000, 100_000, "0.006"),
+    (100_000, 1_000_000, "0.004"),
+    (1_000_000, None, "0.002"),
+)
+
+
+@pytest.mark.parametrize("price", [unit("1"), FIVE_TIERS], ids=["unit", "tiered"])
+@pytest.mark.parametrize(
+    "quantity", [D("NaN"), D("sNaN"), D("Infinity"), D("-Infinity"), D("-1"), D("-0.5")]
+)
+def test_a_bare_decimal_quantity_must_be_finite_and_not_negative(
+    price: Price, quantity: Decimal
+) -> None:
+    with pytest.raises(ValidationError, match="quantity"):
+        price.evaluate(quantity)
+
+
+@pytest.mark.parametrize("price", [unit("1"), FIVE_TIERS], ids=["unit", "tiered"])
+def test_negative_zero_is_rated_as_zero(price: Price) -> None:
+    result = price.evaluate(D("-0"))
+    assert result == price.evaluate(D(0))
+    assert not result.quantity.is_signed()
+
+
+@pytest.mark.parametrize("price", [unit("0.0125"), FIVE_TIERS], ids=["unit", "tiered"])
+@pytest.mark.parametrize("quantity", ["0", "0.000", "999", "1000", "1000.00", "1000.5", "2500000"])
+def test_a_bare_quantity_rates_as_its_usage_does(price: Price, quantity: str) -> None:
+    bare = price.evaluate(D(quantity))
+    assert bare == price.evaluate(Usage(quantity=D(quantity))) == price.evaluate(quantity)
+    assert str(bare) == str(price.evaluate(Usage(quantity=D(quantity))))
+
+
+def test_a_quantity_at_a_tier_bound_fills_the_tier_as_the_bound_is_written() -> None:
+    assert str(FIVE_TIERS.evaluate(D("10000.00"))) == "\n".join(
+        [
+            "tiered: 10000.00 -> 82.000",
+            "  tier 1 (0-1000): 1000 x 0.01 = 10.00",
+            "  tier 2 (1000-10000): 9000 x 0.008 = 72.000",
+        ]
+    )
+
+
+class Region(str):
+    """Text of a subclass of ``str``: still text to a group key."""
+
+
+def test_group_keys_may_hold_text_of_any_str_class_and_missing_values() -> None:
+    matrix = Price.from_orb(
+        {
+            "model_type": "matrix",
+            "matrix_config": {
+                "dimensions": ["region", "tier"],
+                "default_unit_amount": "1",
+                "matrix_values": [{"dimension_values": ["eu", None], "unit_amount": "2"}],
+            },
+        }
+    )
+    result = matrix.evaluate(Usage(groups={(Region("eu"), None): D(3), ("us", "gold"): D(1)}))
+    assert result.amount == D(7)
