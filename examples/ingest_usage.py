@@ -2,8 +2,9 @@
 
     python examples/ingest_usage.py [sqlite:///orbcore-example.db]
 
-Creates a customer, sends a batch of events, sends it again (every event is a duplicate),
-then sends one event whose key was used with another body (the batch is rejected).
+Creates a customer and a billable metric (the sum of ``bytes``), sends a batch of events,
+sends it again (every event is a duplicate), then sends one event whose key was used with
+another body (the batch is rejected). Last, it reads the metric's quantity for the hour.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from decimal import Decimal
 
 from orbcore import SystemClock
 from orbcore.billing import Customer
-from orbcore.services import EventStatus, Ingestion
+from orbcore.services import EventStatus, Ingestion, Metering
 from orbcore.storage import open_store
 
 
@@ -26,6 +27,19 @@ def main(url: str) -> None:
                 Customer(id="cus_example", name="Example Ltd", created_at=datetime.now(UTC))
             )
         uow.commit()
+    metering = Metering(store, SystemClock())
+    with store.unit_of_work() as uow:
+        defined = uow.billable_metrics.find("bytes") is not None
+    if not defined:
+        metering.define_metric(
+            {
+                "id": "bytes",
+                "name": "Bytes sent",
+                "event_name": "api_call",
+                "aggregation": "sum",
+                "property": "bytes",
+            }
+        )
     now = datetime.now(UTC)
     batch = [
         {
@@ -46,6 +60,10 @@ def main(url: str) -> None:
     report = ingestion.ingest([clash])
     print(f"changed body under a used key: batch rejected = {report.batch_rejected}")
     print(f"  reason: {report.results[0].problems[-1]}")
+    sent = metering.quantities(
+        "bytes", now - timedelta(hours=1), now + timedelta(seconds=1), customer_id="cus_example"
+    )
+    print(f"bytes sent in the last hour: {sent[()]}")
     store.close()
 
 

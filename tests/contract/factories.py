@@ -23,7 +23,14 @@ from orbcore.billing import (
     Price,
     Subscription,
 )
-from orbcore.events import Event, UsageRollup
+from orbcore.events import (
+    Aggregation,
+    Backfill,
+    BillableMetric,
+    Event,
+    UsageRollup,
+    filter_from_json,
+)
 from orbcore.webhooks import OutboxMessage, WebhookEndpoint
 
 BASE = datetime(2024, 3, 1, tzinfo=UTC)
@@ -129,6 +136,43 @@ def event(**fields: Any) -> Event:
         "properties": {"bytes": Decimal("12.500"), "region": "us-east-1", "ok": True},
     }
     return Event(**(values | fields))
+
+
+def billable_metric(**fields: Any) -> BillableMetric:
+    n = serial()
+    values: dict[str, Any] = {
+        "id": f"met_{n:06d}",
+        "name": f"Metric {n}",
+        "event_name": "api_call",
+        "aggregation": Aggregation.SUM,
+        "property": "bytes",
+        "filter": filter_from_json(
+            {
+                "or": [
+                    {"property": "region", "op": "in", "value": ["us", "eu"]},
+                    {"property": "bytes", "op": ">", "value": Decimal("0.5")},
+                ]
+            }
+        ),
+        "group_by": ("region",),
+        "created_at": at(minutes=n),
+        "metadata": {"team": "api"},
+    }
+    return BillableMetric(**(values | fields))
+
+
+def backfill(**fields: Any) -> Backfill:
+    n = serial()
+    values: dict[str, Any] = {
+        "id": f"bf_{n:06d}",
+        "timeframe_start": at(hours=n),
+        "timeframe_end": at(hours=n + 24),
+        "created_at": at(minutes=n),
+        "close_time": at(hours=n + 48),
+        "customer_id": f"cus_{n:06d}",
+        "deprecation_filter": {"property": "region", "op": "=", "value": "us"},
+    }
+    return Backfill(**(values | fields))
 
 
 def usage_rollup(**fields: Any) -> UsageRollup:
@@ -270,6 +314,8 @@ FACTORIES: dict[str, Callable[..., Any]] = {
     "prices": price,
     "subscriptions": subscription,
     "events": event,
+    "billable_metrics": billable_metric,
+    "backfills": backfill,
     "usage_rollups": usage_rollup,
     "invoices": invoice,
     "credit_blocks": credit_block,
@@ -284,7 +330,9 @@ CHANGES: dict[str, dict[str, Any]] = {
     "customers": {"name": "Renamed", "metadata": {"segment": "smb"}},
     "plans": {"status": "archived"},
     "subscriptions": {"status": "canceled", "end_date": at(hours=2)},
-    "events": {"status": "amended"},
+    "events": {"status": "amended", "replaced_by": "bf_000001"},
+    "billable_metrics": {"status": "archived", "name": "Renamed"},
+    "backfills": {"status": "reflected", "reflected_at": at(hours=4)},
     "usage_rollups": {"count": 99, "sum": RATE},
     "invoices": {"status": "issued", "issued_at": at(hours=3)},
     "credit_blocks": {"balance": SMALL_AMOUNT},

@@ -10,7 +10,7 @@ import pytest
 from orbcore import ConflictError, NotFoundError, ValidationError
 from orbcore.storage import COLLECTIONS, Store
 
-from .factories import CHANGES, FACTORIES, UNIQUE_FILL
+from .factories import CHANGES, FACTORIES, UNIQUE_FILL, at
 from .helpers import add, fetch, is_nullable, key_of, repository, save, save_parents
 
 NAMES = list(COLLECTIONS)
@@ -255,3 +255,30 @@ def test_an_update_frees_the_unique_values_it_leaves(
     save_parents(store, name, latecomer)
     with store.unit_of_work() as uow, pytest.raises(ConflictError):
         repository(uow, name).add(latecomer)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_find_many_returns_the_stored_records_by_key(store: Store, name: str) -> None:
+    records = [FACTORIES[name]() for _ in range(3)]
+    save(store, name, *records)
+    keys = [key_of(name, record) for record in records]
+    with store.unit_of_work() as uow:
+        found = repository(uow, name).find_many([keys[2], "no-such-key", keys[0], keys[0]])
+    assert found == {keys[2]: records[2], keys[0]: records[0]}
+
+
+def test_invoiced_until_is_the_latest_period_end_of_issued_or_paid_invoices(
+    store: Store,
+) -> None:
+    make = FACTORIES["invoices"]
+    invoices = [
+        make(customer_id="cus_a", status="issued", period_end=at(hours=10)),
+        make(customer_id="cus_a", status="paid", period_end=at(hours=30)),
+        make(customer_id="cus_a", status="draft", period_end=at(hours=90)),
+        make(customer_id="cus_b", status="void", period_end=at(hours=50)),
+        make(customer_id="cus_c", status="issued", period_end=at(hours=20)),
+    ]
+    save(store, "invoices", *invoices)
+    with store.unit_of_work() as uow:
+        until = uow.invoices.invoiced_until(["cus_a", "cus_b", "cus_c", "cus_z"])
+    assert until == {"cus_a": at(hours=30), "cus_c": at(hours=20)}

@@ -7,22 +7,42 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
+from typing import Any
 
 from orbcore.money._numbers import exact_add
 
-__all__ = ["Event", "PropertyValue", "UsageRollup", "merge_rollups"]
+__all__ = ["Backfill", "Event", "EventState", "PropertyValue", "UsageRollup", "merge_rollups"]
 
 PropertyValue = str | Decimal | bool
 """An event property: a string, an exact number or a boolean; never nested."""
+
+
+class EventState(StrEnum):
+    """Where a stored event stands. Only ``active`` events count; the others are kept."""
+
+    ACTIVE = "active"
+    AMENDED = "amended"
+    """Replaced by a newer version of itself (the version ``amends`` it)."""
+    DEPRECATED = "deprecated"
+    """Withdrawn by its sender."""
+    PENDING = "pending"
+    """Sent in a backfill that has not been closed yet."""
+    REPLACED = "replaced"
+    """Replaced by the events of the backfill ``replaced_by``."""
+    REVERTED = "reverted"
+    """Sent in a backfill that was reverted."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Event:
     """A stored usage event. Its ``idempotency_key`` is its identity.
 
-    ``status`` is ``active``, or ``amended`` / ``deprecated`` for an event that is kept
-    but ignored. ``body_hash`` fingerprints what was sent, so a retry with the same key
-    and body is recognised as a duplicate and one with another body as a conflict.
+    ``status`` is one of :class:`EventState`: ``active``, or a reason the event is kept
+    but ignored. An amended version of an event ``amends`` the original's key; an event
+    replaced by a backfill names it in ``replaced_by``. ``body_hash`` fingerprints what
+    was sent, so a retry with the same key and body is recognised as a duplicate and one
+    with another body as a conflict.
     """
 
     idempotency_key: str
@@ -35,6 +55,33 @@ class Event:
     properties: dict[str, PropertyValue] = field(default_factory=dict)
     status: str = "active"
     backfill_id: str | None = None
+    amends: str | None = None
+    replaced_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Backfill:
+    """Late usage for a timeframe, sent and applied as one: see ``docs/metering.md``.
+
+    Its events are ``pending`` until it is closed; closing makes them active and, with
+    ``replace_existing_events``, replaces the active events it covers (those of its
+    customer, or of everyone, in ``[timeframe_start, timeframe_end)``, passing
+    ``deprecation_filter`` if there is one). Reverting undoes all of that.
+    """
+
+    id: str
+    timeframe_start: datetime
+    timeframe_end: datetime
+    created_at: datetime
+    close_time: datetime
+    status: str = "pending"
+    customer_id: str | None = None
+    external_customer_id: str | None = None
+    replace_existing_events: bool = True
+    deprecation_filter: dict[str, Any] | None = None
+    reflected_at: datetime | None = None
+    reverted_at: datetime | None = None
+    revision: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

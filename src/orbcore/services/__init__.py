@@ -4,6 +4,9 @@ Each takes its dependencies (a store, a clock) as arguments and creates nothing 
 """
 
 from orbcore._api import publish
+from orbcore.services._amend import AMENDMENT_LIMIT, AMENDMENT_WINDOW, Amendments
+from orbcore.services._backfill import Backfills
+from orbcore.services._import import ImportProgress, ImportReport, LineError, import_events
 from orbcore.services._ingest import (
     FUTURE_TOLERANCE,
     EventResult,
@@ -11,7 +14,23 @@ from orbcore.services._ingest import (
     Ingestion,
     IngestReport,
 )
+from orbcore.services._metering import Metering
 
-__all__ = ["EventResult", "EventStatus", "FUTURE_TOLERANCE", "IngestReport", "Ingestion"]
+__all__ = [
+    "AMENDMENT_LIMIT",
+    "AMENDMENT_WINDOW",
+    "Amendments",
+    "Backfills",
+    "EventResult",
+    "EventStatus",
+    "FUTURE_TOLERANCE",
+    "ImportProgress",
+    "ImportReport",
+    "IngestReport",
+    "Ingestion",
+    "LineError",
+    "Metering",
+    "import_events",
+]
 
 publish(globals(), __name__)

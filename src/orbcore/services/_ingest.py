@@ -7,6 +7,7 @@ once. The accepted events of a batch are stored all or none.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,8 +15,10 @@ from enum import StrEnum
 
 from orbcore._clock import Clock
 from orbcore._errors import Problem
-from orbcore.events import Event, EventLimits, ValidEvent, validate_event
-from orbcore.storage import AddOutcome, In, Query, Store, UnitOfWork
+from orbcore.events import Backfill, Event, EventLimits, EventState, ValidEvent, validate_event
+from orbcore.services._backfill import backfill_problems
+from orbcore.services._metering import feed_rollups
+from orbcore.storage import AddOutcome, Store, UnitOfWork
 
 __all__ = ["EventResult", "EventStatus", "IngestReport", "Ingestion"]
 
@@ -70,7 +73,9 @@ class Ingestion:
     grace_period: timedelta = timedelta(hours=12)
     limits: EventLimits = field(default_factory=EventLimits)
 
-    def ingest(self, batch: Iterable[object], *, backfill: bool = False) -> IngestReport:
+    def ingest(
+        self, batch: Iterable[object], *, backfill: bool = False, backfill_id: str | None = None
+    ) -> IngestReport:
         """Validate and store a batch of events in Orb's shape.
 
         Each event is accepted, a duplicate (its key was stored with the same body: a
@@ -80,6 +85,12 @@ class Ingestion:
         Args:
             batch: mappings in Orb's event shape.
             backfill: accept events in periods already invoiced and past their grace.
+            backfill_id: send the events in this pending backfill (see
+                :class:`Backfills`): each must fall in its timeframe and customer; they
+                are stored ``pending`` and count once the backfill is closed.
+
+        Raises:
+            NotFoundError: ``backfill_id`` names no backfill.
         """
         items = list(batch)
         keys = [_raw_key(raw) for raw in items]
@@ -89,14 +100,24 @@ class Ingestion:
         if conflicts:
             return _rejected_batch(keys, checked, conflicts)
         with self.store.unit_of_work() as uow:
-            checked = self._against_store(uow, checked, now, backfill)
+            opened = None if backfill_id is None else uow.backfills.get(backfill_id)
+            checked = self._against_store(uow, checked, now, backfill or opened is not None)
             ready = [
                 (i, event) for i, (event, problems) in enumerate(checked) if event and not problems
             ]
-            outcomes = uow.events.add_many([_record(event, now) for _, event in ready])
+            records = [_record(event, now) for _, event in ready]
+            if opened is not None:
+                records, checked = _into_backfill(opened, records, ready, checked)
+                ready = [(i, e) for i, e in ready if not checked[i][1]]
+            outcomes = uow.events.add_many(records)
             clashing = {ready[n][0] for n, o in enumerate(outcomes) if o is AddOutcome.CONFLICT}
             if clashing:
                 return _rejected_batch(keys, checked, clashing)
+            # Metrics are read after the insert, which waits for a metric being defined
+            # to commit, so every event reaches the roll-ups of every metric once.
+            feed_rollups(
+                uow, [r for r, o in zip(records, outcomes, strict=True) if o is AddOutcome.INSERTED]
+            )
             uow.commit()
         statuses = {i: outcome for (i, _), outcome in zip(ready, outcomes, strict=True)}
         return IngestReport(
@@ -120,41 +141,56 @@ class Ingestion:
         now: datetime,
         backfill: bool,
     ) -> list[tuple[ValidEvent | None, list[Problem]]]:
-        known: dict[str, bool] = {}
-        closed: dict[str, datetime | None] = {}
+        valid = [event for event, problems in checked if event is not None and not problems]
+        facts = _BatchFacts.load(uow, valid, late_matters=not backfill)
         result = []
         for event, problems in checked:
             if event is not None and not problems:
-                problems = self._customer_problems(uow, event, known)
+                problems = facts.customer_problems(event)
                 if not problems and not backfill:
-                    problems = self._late_problems(uow, event, now, closed)
+                    problems = facts.late_problems(event, now, self.grace_period)
                 if problems and _stored_unchanged(uow, event):
                     problems = []  # a retry of a stored event: the store reports a duplicate
             result.append((event, problems))
         return result
 
-    def _customer_problems(
-        self, uow: UnitOfWork, event: ValidEvent, known: dict[str, bool]
-    ) -> list[Problem]:
+
+@dataclass(frozen=True)
+class _BatchFacts:
+    """What the store knows about a batch's customers, read in a few queries."""
+
+    known: frozenset[str]
+    by_external: Mapping[str, str]
+    closed_until: Mapping[str, datetime]
+
+    @classmethod
+    def load(cls, uow: UnitOfWork, events: Sequence[ValidEvent], late_matters: bool) -> _BatchFacts:
+        ids = sorted({e.customer_id for e in events if e.customer_id is not None})
+        known = frozenset(uow.customers.find_many(ids))
+        by_external: dict[str, str] = {}
+        if late_matters:
+            externals = {e.external_customer_id for e in events if e.external_customer_id}
+            for external in sorted(externals):
+                customer = uow.customers.find_by(external_customer_id=external)
+                if customer is not None:
+                    by_external[external] = customer.id
+        closed = (
+            uow.invoices.invoiced_until([*known, *by_external.values()]) if late_matters else {}
+        )
+        return cls(known, by_external, closed)
+
+    def customer_problems(self, event: ValidEvent) -> list[Problem]:
         customer = event.customer_id
-        if customer is None:
+        if customer is None or customer in self.known:
             return []  # an unknown external id is kept and attributed once it exists
-        if customer not in known:
-            known[customer] = uow.customers.find(customer) is not None
-        if known[customer]:
-            return []
         return [Problem(("customer_id",), f"no customer {customer!r}")]
 
-    def _late_problems(
-        self, uow: UnitOfWork, event: ValidEvent, now: datetime, closed: dict[str, datetime | None]
+    def late_problems(
+        self, event: ValidEvent, now: datetime, grace_period: timedelta
     ) -> list[Problem]:
-        customer = event.customer_id or _customer_of_external(uow, event.external_customer_id)
-        if customer is None:
-            return []
-        if customer not in closed:
-            closed[customer] = _invoiced_until(uow, customer)
-        until = closed[customer]
-        if until is None or event.timestamp >= until or now < until + self.grace_period:
+        customer = event.customer_id or self.by_external.get(event.external_customer_id or "")
+        until = None if customer is None else self.closed_until.get(customer)
+        if until is None or event.timestamp >= until or now < until + grace_period:
             return []
         return [
             Problem(
@@ -170,25 +206,6 @@ def _stored_unchanged(uow: UnitOfWork, event: ValidEvent) -> bool:
     return stored is not None and stored.body_hash == event.body_hash
 
 
-def _customer_of_external(uow: UnitOfWork, external: str | None) -> str | None:
-    if external is None:
-        return None
-    customer = uow.customers.find_by(external_customer_id=external)
-    return None if customer is None else customer.id
-
-
-def _invoiced_until(uow: UnitOfWork, customer_id: str) -> datetime | None:
-    """The end of the latest period of the customer's issued or paid invoices."""
-    query = Query(
-        where={"customer_id": customer_id, "status": In("issued", "paid")},
-        order_by="invoice_date",
-        descending=True,
-        limit=50,
-    )
-    ends = [invoice.period_end for invoice in uow.invoices.list(query).items]
-    return max(ends, default=None)
-
-
 def _record(event: ValidEvent, now: datetime) -> Event:
     return Event(
         idempotency_key=event.idempotency_key,
@@ -200,6 +217,28 @@ def _record(event: ValidEvent, now: datetime) -> Event:
         external_customer_id=event.external_customer_id,
         properties=dict(event.properties),
     )
+
+
+def _into_backfill(
+    backfill: Backfill,
+    records: list[Event],
+    ready: list[tuple[int, ValidEvent]],
+    checked: list[tuple[ValidEvent | None, list[Problem]]],
+) -> tuple[list[Event], list[tuple[ValidEvent | None, list[Problem]]]]:
+    """The records that fit the backfill, stored pending in it; the others rejected."""
+    checked = list(checked)
+    kept = []
+    for (index, event), record in zip(ready, records, strict=True):
+        problems = backfill_problems(backfill, record)
+        if problems:
+            checked[index] = (event, problems)
+        else:
+            kept.append(
+                dataclasses.replace(
+                    record, status=EventState.PENDING.value, backfill_id=backfill.id
+                )
+            )
+    return kept, checked
 
 
 def _conflicts_within(checked: Sequence[tuple[ValidEvent | None, list[Problem]]]) -> set[int]:

@@ -17,9 +17,10 @@ from orbcore.storage._ports import (
     Repository,
     Store,
     UnitOfWork,
+    UsageQueries,
     UsageRollupRepository,
 )
-from orbcore.storage._query import In, Page, Query, Range
+from orbcore.storage._query import In, Page, Query, Range, each
 
 __all__ = [
     "AddOutcome",
@@ -37,7 +38,9 @@ __all__ = [
     "Repository",
     "Store",
     "UnitOfWork",
+    "UsageQueries",
     "UsageRollupRepository",
+    "each",
     "open_store",
 ]
 

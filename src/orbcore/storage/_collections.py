@@ -16,7 +16,7 @@ from orbcore.billing import (
     Price,
     Subscription,
 )
-from orbcore.events import Event, UsageRollup
+from orbcore.events import Backfill, BillableMetric, Event, UsageRollup
 from orbcore.webhooks import OutboxMessage, WebhookEndpoint
 
 __all__ = ["COLLECTIONS", "Collection"]
@@ -102,8 +102,21 @@ _ALL: list[Collection[Any]] = [
             "timestamp",
             "status",
             "backfill_id",
+            "amends",
+            "replaced_by",
         ),
         sorts=("timestamp", "ingested_at"),
+    ),
+    Collection(
+        "billable_metrics",
+        BillableMetric,
+        filters=_c("event_name"),
+    ),
+    Collection(
+        "backfills",
+        Backfill,
+        filters=_c("status", "customer_id", "external_customer_id", "timeframe_start"),
+        sorts=("created_at", "timeframe_start"),
     ),
     Collection(
         "usage_rollups",

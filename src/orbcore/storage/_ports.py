@@ -34,7 +34,15 @@ from orbcore.billing import (
     Price,
     Subscription,
 )
-from orbcore.events import Event, UsageRollup
+from orbcore.events import (
+    Backfill,
+    BillableMetric,
+    Event,
+    GroupKey,
+    Partial,
+    Quantities,
+    UsageRollup,
+)
 from orbcore.storage._query import Page, Query
 from orbcore.webhooks import OutboxMessage, WebhookEndpoint
 
@@ -47,6 +55,7 @@ __all__ = [
     "Repository",
     "Store",
     "UnitOfWork",
+    "UsageQueries",
     "UsageRollupRepository",
 ]
 
@@ -74,6 +83,10 @@ class Repository(Protocol[R]):
 
     def find(self, key: str) -> R | None:
         """The record with ``key``, or ``None``."""
+        ...
+
+    def find_many(self, keys: Sequence[str]) -> dict[str, R]:
+        """The records with any of ``keys``, by key; keys with no record are left out."""
         ...
 
     def find_by(self, **values: object) -> R | None:
@@ -121,6 +134,15 @@ class EventRepository(Repository[Event], Protocol):
         """
         ...
 
+    def lock_intake(self) -> None:
+        """Hold off other units of work's event inserts until this one ends.
+
+        Used where a change must see every stored event and every later insert must see
+        the change (defining a metric builds its roll-ups from the stored events, while
+        ingestion reads the metrics after inserting its events).
+        """
+        ...
+
 
 class UsageRollupRepository(Repository[UsageRollup], Protocol):
     """Hourly usage roll-ups."""
@@ -128,6 +150,88 @@ class UsageRollupRepository(Repository[UsageRollup], Protocol):
     def accumulate(self, rollups: Sequence[UsageRollup]) -> None:
         """Add each roll-up into the stored one with the same metric, customer, hour and
         group (count and sum added, min and max merged), or store it if there is none."""
+        ...
+
+    def clear(
+        self,
+        metric_id: str,
+        start: datetime,
+        end: datetime,
+        customer_refs: Sequence[str] | None = None,
+    ) -> int:
+        """Delete the metric's roll-ups of the hours in ``[start, end)`` (of the given
+        customer references, or of everyone); return how many went."""
+        ...
+
+    def partials(
+        self, metric_id: str, start: datetime, end: datetime, customer_refs: Sequence[str]
+    ) -> dict[GroupKey, Partial]:
+        """The metric's roll-ups of the hours in ``[start, end)`` of ``customer_refs``,
+        added up per group in the store (counts and sums added, min and max merged)."""
+        ...
+
+
+class UsageQueries(Protocol):
+    """A metric's quantities computed by the store from raw events (pushed down).
+
+    Every method selects the events of one customer: those whose ``customer_id`` is
+    ``customer_id`` or whose ``external_customer_id`` is ``external_customer_id`` (give
+    one or both). ``rollups`` may also select everyone (neither given). Only the metric's
+    events count: active, of its ``event_name``, passing its filter, with
+    ``start <= timestamp < end``. Results equal :func:`orbcore.events.aggregate`'s on the
+    same events, on every store.
+    """
+
+    def aggregate(
+        self,
+        metric: BillableMetric,
+        start: datetime,
+        end: datetime,
+        *,
+        customer_id: str | None = None,
+        external_customer_id: str | None = None,
+    ) -> Quantities:
+        """The metric's quantity per group over ``[start, end)``.
+
+        Raises:
+            ValidationError: no customer given, or the period is not valid.
+        """
+        ...
+
+    def partials(
+        self,
+        metric: BillableMetric,
+        start: datetime,
+        end: datetime,
+        *,
+        customer_id: str | None = None,
+        external_customer_id: str | None = None,
+    ) -> dict[GroupKey, Partial]:
+        """Count, sum, min and max of the metric's values per group (decomposable
+        metrics only), to be merged with roll-ups.
+
+        Raises:
+            ValidationError: no customer given, the period is not valid, or the metric
+                is not decomposable.
+        """
+        ...
+
+    def rollups(
+        self,
+        metric: BillableMetric,
+        start: datetime,
+        end: datetime,
+        *,
+        customer_id: str | None = None,
+        external_customer_id: str | None = None,
+    ) -> list[UsageRollup]:
+        """Hourly roll-ups of a decomposable metric computed from the raw events, as
+        :func:`orbcore.events.rollups_from_events` makes them; everyone's when no
+        customer is given.
+
+        Raises:
+            ValidationError: the period is not valid, or the metric is not decomposable.
+        """
         ...
 
 
@@ -141,6 +245,11 @@ class InvoiceRepository(Repository[Invoice], Protocol):
         transaction, so a rollback gives the number back. An invoice that already has a
         number keeps it.
         """
+        ...
+
+    def invoiced_until(self, customer_ids: Sequence[str]) -> dict[str, datetime]:
+        """For each customer with issued or paid invoices, the latest end of their
+        periods: usage before it has been invoiced. Customers without are left out."""
         ...
 
 
@@ -180,7 +289,10 @@ class UnitOfWork(Protocol):
     prices: Repository[Price]
     subscriptions: Repository[Subscription]
     events: EventRepository
+    billable_metrics: Repository[BillableMetric]
+    backfills: Repository[Backfill]
     usage_rollups: UsageRollupRepository
+    usage: UsageQueries
     invoices: InvoiceRepository
     credit_blocks: Repository[CreditBlock]
     ledger_entries: LedgerRepository

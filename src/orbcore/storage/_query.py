@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from orbcore._checks import require_int
 from orbcore._errors import ValidationError
 
-__all__ = ["Cursor", "In", "Page", "Query", "Range", "decode_cursor", "encode_cursor"]
+__all__ = [
+    "Cursor",
+    "In",
+    "Listing",
+    "Page",
+    "Query",
+    "Range",
+    "decode_cursor",
+    "each",
+    "encode_cursor",
+]
 
 R = TypeVar("R")
 MAX_LIMIT = 1000
@@ -131,3 +142,19 @@ def decode_cursor(text: str, query: Query, order_by: str) -> Cursor:
     if cursor.order_by != order_by or cursor.descending != query.descending:
         raise ValidationError.at(("after",), "the cursor belongs to a list in another order")
     return cursor
+
+
+def each(repository: Listing[R], query: Query) -> Iterator[R]:
+    """Every record matching ``query``, page after page (``query.limit`` per page)."""
+    while True:
+        page = repository.list(query)
+        yield from page.items
+        if page.next_cursor is None:
+            return
+        query = dataclasses.replace(query, after=page.next_cursor)
+
+
+class Listing(Protocol[R]):
+    """Anything that lists records in pages: every repository."""
+
+    def list(self, query: Query | None = None) -> Page[R]: ...

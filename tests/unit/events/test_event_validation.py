@@ -178,3 +178,54 @@ def test_flat_exact_properties_are_accepted_as_given(properties: dict[str, Any])
     assert problems == []
     assert valid is not None
     assert valid.properties == properties
+
+
+def _one(**changes: object) -> dict[str, object]:
+    event: dict[str, object] = {
+        "idempotency_key": "k",
+        "event_name": "e",
+        "customer_id": "c",
+        "timestamp": "2024-03-10T17:30:00Z",
+        "properties": {},
+    }
+    event.update(changes)
+    return event
+
+
+@pytest.mark.parametrize(
+    ("changes", "path"),
+    [
+        ({"idempotency_key": "k\ud800"}, ("idempotency_key",)),
+        ({"properties": {"name": "bad \udfff text"}}, ("properties", "name")),
+        ({"properties": {"n\ud800": "x"}}, ("properties", "n\ud800")),
+        ({"timestamp": "9999-12-31T23:59:59-01:00"}, ("timestamp",)),
+        ({"timestamp": "0001-01-01T00:00:00+01:00"}, ("timestamp",)),
+        ({"properties": {"n": Decimal("1E+999999999")}}, ("properties", "n")),
+        ({"properties": {"n": Decimal("1E-101")}}, ("properties", "n")),
+        ({"properties": {"n": Decimal("1" * 101)}}, ("properties", "n")),
+        ({"properties": {"n": 10**101}}, ("properties", "n")),
+    ],
+)
+def test_values_no_store_can_keep_are_problems_not_crashes(
+    changes: dict[str, object], path: tuple[str, ...]
+) -> None:
+    event, problems = validate_event(_one(**changes))
+    assert event is None
+    assert [problem.path for problem in problems] == [path]
+
+
+def test_numbers_at_the_digit_limits_are_accepted() -> None:
+    big = Decimal("9" * 100)
+    small = Decimal("1E-100")
+    event, problems = validate_event(_one(properties={"big": big, "small": small}))
+    assert problems == []
+    assert event is not None
+    assert event.properties == {"big": big, "small": small}
+
+
+def test_numbers_differing_after_28_digits_are_different_bodies() -> None:
+    a, _ = validate_event(_one(properties={"n": Decimal("1.0000000000000000000000000000001")}))
+    b, _ = validate_event(_one(properties={"n": Decimal("1.0000000000000000000000000000002")}))
+    assert a is not None
+    assert b is not None
+    assert a.body_hash != b.body_hash

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
+from datetime import datetime
 
 from orbcore._errors import ValidationError
 from orbcore.billing import Invoice, LedgerEntry
@@ -52,6 +54,17 @@ class MemoryInvoiceRepository(MemoryRepository[Invoice]):
     def __init__(self, table: Table[Invoice], journal: Journal, counters: InvoiceCounters):
         super().__init__(table, journal)
         self._counters = counters
+
+    def invoiced_until(self, customer_ids: Sequence[str]) -> dict[str, datetime]:
+        """The latest period end of each customer's issued or paid invoices."""
+        self._journal.check()
+        wanted = set(customer_ids)
+        until: dict[str, datetime] = {}
+        for invoice in self._table.rows.values():
+            customer = invoice.customer_id
+            if customer in wanted and invoice.status in ("issued", "paid"):
+                until[customer] = max(invoice.period_end, until.get(customer, invoice.period_end))
+        return until
 
     def assign_number(self, invoice_id: str, prefix: str) -> Invoice:
         """Give the invoice the next number of ``prefix`` (1, 2, ...) and return it.

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
 
-from orbcore.events import Event, UsageRollup, merge_rollups
+from orbcore.events import Event, GroupKey, Partial, UsageRollup, merge_rollups
+from orbcore.events._body import is_plain_record
 from orbcore.storage._ports import AddOutcome
 from orbcore.storage._values import detached
 from orbcore.storage.memory._repository import MemoryRepository
+from orbcore.storage.memory._usage import rollup_partials
 
 __all__ = ["MemoryEventRepository", "MemoryUsageRollupRepository"]
 
@@ -28,14 +32,22 @@ class MemoryEventRepository(MemoryRepository[Event]):
             ValidationError: an item is not an :class:`Event`; nothing is stored then.
         """
         self._journal.check()
-        for event in events:
-            self._check_type(event)
-        return [self._add_one(event) for event in events]
+        plain = [is_plain_record(event) for event in events]
+        for event, checked in zip(events, plain, strict=True):
+            if not checked:
+                self._check_type(event)
+        return [self._add_one(e, p) for e, p in zip(events, plain, strict=True)]
 
-    def _add_one(self, event: Event) -> AddOutcome:
+    def lock_intake(self) -> None:
+        """Nothing to do: units of work on the memory store run one at a time."""
+        self._journal.check()
+
+    def _add_one(self, event: Event, plain: bool) -> AddOutcome:
         stored = self._table.get(event.idempotency_key)
         if stored is None:
-            self._table.insert(detached(event), self._journal)
+            # Flat properties hold immutable values: a new dict is a deep copy.
+            kept = replace(event, properties=dict(event.properties)) if plain else detached(event)
+            self._table.insert(kept, self._journal)
             return AddOutcome.INSERTED
         if stored.body_hash == event.body_hash:
             return AddOutcome.DUPLICATE
@@ -65,3 +77,33 @@ class MemoryUsageRollupRepository(MemoryRepository[UsageRollup]):
             else:
                 merged = merge_rollups(self._stored(key), rollup)
                 self._table.replace(merged, self._journal)
+
+    def clear(
+        self,
+        metric_id: str,
+        start: datetime,
+        end: datetime,
+        customer_refs: Sequence[str] | None = None,
+    ) -> int:
+        """Delete the metric's roll-ups of the hours in ``[start, end)``, of the given
+        customer references or of everyone; return how many went."""
+        self._journal.check()
+        refs = None if customer_refs is None else set(customer_refs)
+        doomed = [
+            key
+            for key, r in self._table.rows.items()
+            if r.metric_id == metric_id
+            and start <= r.bucket_start < end
+            and (refs is None or r.customer_id in refs)
+        ]
+        for key in doomed:
+            self._table.remove(key, self._journal)
+        return len(doomed)
+
+    def partials(
+        self, metric_id: str, start: datetime, end: datetime, customer_refs: Sequence[str]
+    ) -> dict[GroupKey, Partial]:
+        """The metric's roll-ups of those hours and customers, added up per group."""
+        self._journal.check()
+        rows = list(self._table.rows.values())
+        return rollup_partials(rows, metric_id, start, end, customer_refs)

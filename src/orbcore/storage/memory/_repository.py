@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
 from orbcore._errors import ConflictError, NotFoundError, ValidationError
@@ -67,6 +68,12 @@ class MemoryRepository(Generic[R]):
         """The record with ``key``, or ``None``."""
         self._journal.check()
         return _copy(self._table.get(key))
+
+    def find_many(self, keys: Sequence[str]) -> dict[str, R]:
+        """The records with any of ``keys``, by key; keys with no record are left out."""
+        self._journal.check()
+        stored = {key: self._table.get(key) for key in keys}
+        return {key: detached(record) for key, record in stored.items() if record is not None}
 
     def find_by(self, **values: object) -> R | None:
         """The record whose key, or whose fields of one declared unique tuple, equal

@@ -15,6 +15,7 @@ from orbcore.billing import (
     Price,
     Subscription,
 )
+from orbcore.events import Backfill, BillableMetric
 from orbcore.storage._collections import COLLECTIONS
 from orbcore.storage._ports import (
     EventRepository,
@@ -22,6 +23,7 @@ from orbcore.storage._ports import (
     LedgerRepository,
     OutboxRepository,
     Repository,
+    UsageQueries,
     UsageRollupRepository,
 )
 from orbcore.storage.memory._billing import (
@@ -34,6 +36,7 @@ from orbcore.storage.memory._metering import MemoryEventRepository, MemoryUsageR
 from orbcore.storage.memory._outbox import MemoryOutboxRepository
 from orbcore.storage.memory._repository import MemoryRepository
 from orbcore.storage.memory._table import Table
+from orbcore.storage.memory._usage import MemoryUsageQueries
 from orbcore.webhooks import WebhookEndpoint
 
 __all__ = ["MemoryStore", "MemoryUnitOfWork"]
@@ -105,7 +108,10 @@ class MemoryUnitOfWork:
     prices: Repository[Price]
     subscriptions: Repository[Subscription]
     events: EventRepository
+    billable_metrics: Repository[BillableMetric]
+    backfills: Repository[Backfill]
     usage_rollups: UsageRollupRepository
+    usage: UsageQueries
     invoices: InvoiceRepository
     credit_blocks: Repository[CreditBlock]
     ledger_entries: LedgerRepository
@@ -122,7 +128,10 @@ class MemoryUnitOfWork:
         self.prices = MemoryRepository(tables["prices"], journal)
         self.subscriptions = MemoryRepository(tables["subscriptions"], journal)
         self.events = MemoryEventRepository(tables["events"], journal)
+        self.billable_metrics = MemoryRepository(tables["billable_metrics"], journal)
+        self.backfills = MemoryRepository(tables["backfills"], journal)
         self.usage_rollups = MemoryUsageRollupRepository(tables["usage_rollups"], journal)
+        self.usage = MemoryUsageQueries(tables["events"], journal)
         self.invoices = MemoryInvoiceRepository(tables["invoices"], journal, store._counters)
         self.credit_blocks = MemoryRepository(tables["credit_blocks"], journal)
         self.ledger_entries = MemoryLedgerRepository(tables["ledger_entries"], journal)

@@ -67,6 +67,12 @@ class Table(Generic[R]):
         self._swap(key, record)
         journal.record(lambda: self._swap(key, previous))
 
+    def remove(self, key: str, journal: Journal) -> None:
+        """Delete the stored record with ``key``."""
+        previous = self.rows[key]
+        self._drop(key)
+        journal.record(lambda: self._put(key, previous))
+
     def _check_unique(self, record: R, key: str) -> None:
         for fields, index in self._indexes.items():
             values = _values(record, fields)

@@ -1,28 +1,62 @@
-"""Events in SQL: the key register guards idempotency; events may be partitioned."""
+"""Events in SQL: the key register guards idempotency; events may be partitioned.
+
+A batch costs a few statements whatever its size. Its keys are registered with
+``INSERT ... ON CONFLICT DO NOTHING RETURNING``: the unique key decides which are new, in
+the unit of work's transaction. Only the new events are then written, and the keys that
+were not new are looked up at once, to tell duplicates from conflicts. On PostgreSQL
+through psycopg the keys travel as three arrays in one statement and the events by binary
+``COPY``; elsewhere the keys go in multi-row ``INSERT`` statements and the events by
+``executemany``.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
 from decimal import Decimal
+from json.encoder import encode_basestring  # json.dumps(text, ensure_ascii=False), in C
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from orbcore._errors import ConflictError
+from orbcore._errors import ConflictError, StorageError
+from orbcore._json import dumps_exact
 from orbcore.events import Event
+from orbcore.events._body import is_plain_record
 from orbcore.storage._collections import COLLECTIONS
 from orbcore.storage._ports import AddOutcome
 from orbcore.storage._values import check_storable
 from orbcore.storage.sql._repository import SqlRepository
 from orbcore.storage.sql._tables import event_keys, events
 from orbcore.storage.sql._translate import translated
+from orbcore.storage.sql._types import Document, UtcDateTime
 
 __all__ = ["SqlEventRepository"]
 
-# Rows per INSERT statement: well under SQLite's limit of bound parameters.
+# Keys per IN list: well under SQLite's limit of bound parameters.
 _CHUNK = 500
+_COLUMNS = tuple(column.name for column in events.columns)
+
+# In key order (the arrays come sorted), so that concurrent batches that share keys wait
+# for each other instead of deadlocking.
+_CLAIM = """
+INSERT INTO event_keys (idempotency_key, body_hash, timestamp)
+SELECT k, h, t FROM unnest(%(keys)b::text[], %(hashes)b::text[], %(times)b::timestamptz[])
+    WITH ORDINALITY AS batch (k, h, t, n)
+ORDER BY n
+ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING idempotency_key
+"""
+_HASHES = """
+SELECT idempotency_key, body_hash FROM event_keys WHERE idempotency_key = ANY(%(keys)b::text[])
+"""
+_COPY = f"COPY events ({', '.join(_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+_PG_TYPES: dict[type[Any], str] = {Document: "jsonb", UtcDateTime: "timestamptz"}
+_COPY_TYPES = [_PG_TYPES.get(type(column.type), "text") for column in events.columns]
+_INSERT = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
 
 class SqlEventRepository(SqlRepository[Event]):
@@ -55,61 +89,97 @@ class SqlEventRepository(SqlRepository[Event]):
 
     def add_many(self, batch: Sequence[Event]) -> list[AddOutcome]:
         for event in batch:
-            check_storable(event)
-        first: dict[str, Event] = {}
-        first_index: dict[str, int] = {}
+            if not is_plain_record(event):
+                check_storable(event)
+        first: dict[str, int] = {}  # where each key first appears in the batch
         for index, event in enumerate(batch):
-            first.setdefault(event.idempotency_key, event)
-            first_index.setdefault(event.idempotency_key, index)
-        fresh = list(first.values())
-        with translated("add events"):
+            first.setdefault(event.idempotency_key, index)
+        fresh = [batch[index] for index in first.values()]
+        if not fresh:
+            return []
+        with translated("add events"), _driver_errors_translated(self.connection):
             inserted = self._claim_keys(fresh)
             new_events = [event for event in fresh if event.idempotency_key in inserted]
             if new_events:
                 self._before_insert(new_events)
-                rows = [self.to_row(event) for event in new_events]
-                for start in range(0, len(rows), _CHUNK):
-                    self.connection.execute(events.insert(), rows[start : start + _CHUNK])
-            known = self._stored_hashes([k for k in first if k not in inserted])
+                self._insert(new_events)
+            repeated = [key for key in first if key not in inserted]
+            known = self._stored_hashes(repeated) if repeated else {}
         outcomes = []
         for index, event in enumerate(batch):
             key = event.idempotency_key
-            if key in inserted and first_index[key] == index:
+            if key in inserted and first[key] == index:
                 outcomes.append(AddOutcome.INSERTED)
                 continue
-            reference = first[key].body_hash if key in inserted else known.get(key)
+            reference = batch[first[key]].body_hash if key in inserted else known.get(key)
             same = reference == event.body_hash
             outcomes.append(AddOutcome.DUPLICATE if same else AddOutcome.CONFLICT)
         return outcomes
 
-    def _claim_keys(self, fresh: Sequence[Event]) -> set[str]:
-        """Register the keys; return those that were new. The unique key decides.
+    def lock_intake(self) -> None:
+        """Wait for the units of work inserting events to end, and keep others from
+        inserting until this one ends. SQLite's units of work already run one at a time."""
+        if self.connection.dialect.name == "postgresql":
+            with translated("lock event intake"):
+                # SHARE conflicts with the ROW EXCLUSIVE lock every insert takes.
+                self.connection.execute(text("LOCK TABLE event_keys IN SHARE MODE"))
 
-        Keys are registered in sorted order, so concurrent batches that share keys wait
-        for each other instead of deadlocking.
-        """
-        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
+    def _claim_keys(self, fresh: Sequence[Event]) -> set[str]:
+        """Register the keys, in sorted order; return those that were new."""
         fresh = sorted(fresh, key=lambda event: event.idempotency_key)
-        claimed: set[str] = set()
-        for start in range(0, len(fresh), _CHUNK):
+        if self._copying():
+            arrays = {
+                "keys": [e.idempotency_key for e in fresh],
+                "hashes": [e.body_hash for e in fresh],
+                "times": [e.timestamp for e in fresh],
+            }
+            return set(self.connection.exec_driver_sql(_CLAIM, arrays).scalars())
+        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(event_keys)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(event_keys.c.idempotency_key)
+        )
+        rows = [
+            {
+                "idempotency_key": e.idempotency_key,
+                "body_hash": e.body_hash,
+                "timestamp": e.timestamp,
+            }
+            for e in fresh
+        ]
+        # Many rows with RETURNING: SQLAlchemy sends multi-row INSERTs (insertmanyvalues).
+        return set(self.connection.execute(statement, rows).scalars())
+
+    def _insert(self, new_events: Sequence[Event]) -> None:
+        dialect = self.connection.dialect
+        if self._copying():
+            self._copy(new_events)
+        elif dialect.name == "sqlite":
+            # The column types' own conversions, without a statement's per-row overhead.
+            as_text = UtcDateTime().process_bind_param
             rows = [
-                {
-                    "idempotency_key": e.idempotency_key,
-                    "body_hash": e.body_hash,
-                    "timestamp": e.timestamp,
-                }
-                for e in fresh[start : start + _CHUNK]
+                _values(event, lambda instant: as_text(instant, dialect)) for event in new_events
             ]
-            statement = (
-                dialect.insert(event_keys)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=["idempotency_key"])
-                .returning(event_keys.c.idempotency_key)
-            )
-            claimed.update(self.connection.execute(statement).scalars())
-        return claimed
+            self.connection.exec_driver_sql(_INSERT, rows)
+        else:
+            self.connection.execute(events.insert(), [self.to_row(e) for e in new_events])
+
+    def _copy(self, new_events: Sequence[Event]) -> None:
+        from psycopg.types.json import set_json_dumps  # on PostgreSQL through psycopg only
+
+        driver: Any = self.connection.connection.driver_connection
+        with driver.cursor() as cursor:
+            set_json_dumps(_as_is, context=cursor)  # the properties come as JSON text
+            with cursor.copy(_COPY) as copy:
+                copy.set_types(_COPY_TYPES)
+                for event in new_events:
+                    copy.write_row(_values(event, _as_is))
 
     def _stored_hashes(self, keys: Sequence[str]) -> dict[str, str]:
+        if self._copying():
+            rows = self.connection.exec_driver_sql(_HASHES, {"keys": list(keys)})
+            return {key: digest for key, digest in rows}
         found: dict[str, str] = {}
         for start in range(0, len(keys), _CHUNK):
             chunk = keys[start : start + _CHUNK]
@@ -118,3 +188,72 @@ class SqlEventRepository(SqlRepository[Event]):
             )
             found.update({key: digest for key, digest in self.connection.execute(statement)})
         return found
+
+    def _copying(self) -> bool:
+        """Whether the driver is psycopg, whose arrays and ``COPY`` this module uses."""
+        return self.connection.dialect.driver == "psycopg"
+
+
+def _values(event: Event, instant: Callable[[datetime], object]) -> tuple[object, ...]:
+    """The event's column values in table order, its properties as JSON text."""
+    return (
+        instant(event.timestamp),
+        event.idempotency_key,
+        event.event_name,
+        event.customer_id,
+        event.external_customer_id,
+        _flat_json(event.properties) or dumps_exact(event.properties),
+        instant(event.ingested_at),
+        event.body_hash,
+        event.status,
+        event.backfill_id,
+        event.amends,
+        event.replaced_by,
+    )
+
+
+def _flat_json(properties: object) -> str | None:
+    """``dumps_exact(properties)`` for a dict of texts, booleans, integers and finite
+    ``Decimal`` values, written directly; ``None`` for anything else."""
+    if type(properties) is not dict:
+        return None
+    parts = []
+    for name, value in properties.items():
+        if type(value) is str:
+            written = encode_basestring(value)
+        elif type(value) is Decimal and value.is_finite():
+            written = format(value, "f")
+            # As dumps_exact writes a whole Decimal, so that it reads back as one.
+            written = written if "." in written else written + "E0"
+        elif type(value) is bool:
+            written = "true" if value else "false"
+        elif type(value) is int:
+            written = str(value)
+        else:
+            return None
+        if type(name) is not str:
+            return None
+        parts.append(f"{encode_basestring(name)}:{written}")
+    return "{" + ",".join(parts) + "}"
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+@contextmanager
+def _driver_errors_translated(connection: Connection) -> Iterator[None]:
+    """Errors of the driver's own calls (``COPY``), as :func:`translated` turns those
+    of SQLAlchemy's statements."""
+    driver = connection.dialect.loaded_dbapi
+    try:
+        yield
+    except driver.IntegrityError as exc:
+        raise ConflictError(f"cannot add events: {_first_line(exc)}") from exc
+    except driver.Error as exc:
+        raise StorageError(f"cannot add events: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__

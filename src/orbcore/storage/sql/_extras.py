@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
@@ -9,12 +10,13 @@ from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.dialects import postgresql
 
 from orbcore.billing import LedgerEntry
-from orbcore.events import UsageRollup, merge_rollups
+from orbcore.events import GroupKey, Partial, UsageRollup, merge_rollups
 from orbcore.storage._collections import COLLECTIONS
 from orbcore.storage._values import check_claim, check_storable
 from orbcore.storage.sql._repository import SqlRepository
 from orbcore.storage.sql._tables import ledger_entries, outbox, usage_rollups
 from orbcore.storage.sql._translate import translated
+from orbcore.storage.sql._usage import pushdown, to_decimal
 from orbcore.webhooks import OutboxMessage
 
 __all__ = ["SqlLedgerRepository", "SqlOutboxRepository", "SqlUsageRollupRepository"]
@@ -43,6 +45,60 @@ class SqlUsageRollupRepository(SqlRepository[UsageRollup]):
                 # work holds SQLite's write lock, so nobody changes the rows meanwhile.
                 for rollup in combined.values():
                     self._merge(rollup)
+
+    def clear(
+        self,
+        metric_id: str,
+        start: datetime,
+        end: datetime,
+        customer_refs: Sequence[str] | None = None,
+    ) -> int:
+        """Delete the metric's roll-ups of the hours in ``[start, end)``, of the given
+        customer references or of everyone; return how many went."""
+        table = usage_rollups
+        statement = table.delete().where(
+            table.c.metric_id == metric_id,
+            table.c.bucket_start >= start,
+            table.c.bucket_start < end,
+        )
+        if customer_refs is not None:
+            statement = statement.where(table.c.customer_id.in_(list(customer_refs)))
+        with translated("clear usage roll-ups"):
+            return self.connection.execute(statement).rowcount
+
+    def partials(
+        self, metric_id: str, start: datetime, end: datetime, customer_refs: Sequence[str]
+    ) -> dict[GroupKey, Partial]:
+        """The metric's roll-ups of those hours and customers, added up per group by the
+        database (exactly on SQLite too, whose decimals are text)."""
+        table, sql = usage_rollups, pushdown(self.connection)
+        statement = (
+            select(
+                table.c.group_key,
+                func.sum(table.c.count),
+                sql.fold("sum", table.c.sum),
+                sql.fold("min", table.c.min),
+                sql.fold("max", table.c.max),
+            )
+            .where(
+                table.c.metric_id == metric_id,
+                table.c.customer_id.in_(list(customer_refs)),
+                table.c.bucket_start >= start,
+                table.c.bucket_start < end,
+            )
+            .group_by(table.c.group_key)
+        )
+        with translated("add up usage roll-ups"):
+            rows = self.connection.execute(statement).all()
+        return {
+            tuple(json.loads(key)) if key else (): Partial(
+                int(count),
+                to_decimal(total),
+                None if low is None else to_decimal(low),
+                None if high is None else to_decimal(high),
+            )
+            for key, count, total, low, high in rows
+        }
 
     def _upsert(self, rollups: Sequence[UsageRollup]) -> None:
         table = usage_rollups

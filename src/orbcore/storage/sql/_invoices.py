@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from orbcore.billing import Invoice, InvoiceLine
@@ -35,9 +36,27 @@ class SqlInvoiceRepository(SqlRepository[Invoice]):
             self._insert_lines(invoice.lines)
         return invoice
 
+    def invoiced_until(self, customer_ids: Sequence[str]) -> dict[str, datetime]:
+        if not customer_ids:
+            return {}
+        statement = (
+            select(invoices.c.customer_id, func.max(invoices.c.period_end))
+            .where(
+                invoices.c.customer_id.in_(sorted(set(customer_ids))),
+                invoices.c.status.in_(("issued", "paid")),
+            )
+            .group_by(invoices.c.customer_id)
+        )
+        with translated("read invoiced periods"):
+            return {customer: end for customer, end in self.connection.execute(statement)}
+
     def find(self, key: str) -> Invoice | None:
         found = super().find(key)
         return None if found is None else self._with_lines([found])[0]
+
+    def find_many(self, keys: Sequence[str]) -> dict[str, Invoice]:
+        found = super().find_many(keys)
+        return {invoice.id: invoice for invoice in self._with_lines(list(found.values()))}
 
     def find_by(self, **values: object) -> Invoice | None:
         found = super().find_by(**values)

@@ -70,6 +70,19 @@ class SqlRepository(Generic[R]):
             row = self.connection.execute(self._by_key, {"key": key}).first()
         return None if row is None else self.from_row(row)
 
+    def find_many(self, keys: Sequence[str]) -> dict[str, R]:
+        found: dict[str, R] = {}
+        unique = sorted(set(keys))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            statement = self._select_all.where(self._key_column().in_(chunk))
+            with translated(f"read {self.collection.name}"):
+                rows = self.connection.execute(statement).all()
+            for row in rows:
+                record = self.from_row(row)
+                found[self.collection.key_of(record)] = record
+        return found
+
     def get(self, key: str) -> R:
         found = self.find(key)
         if found is None:

@@ -13,7 +13,7 @@ from sqlalchemy.pool import StaticPool
 from orbcore._errors import StorageError, ValidationError
 from orbcore._json import dumps_exact, loads_exact
 from orbcore.billing import BalanceTransaction, CreditBlock, Customer, Plan, Price, Subscription
-from orbcore.events import Event
+from orbcore.events import Backfill, BillableMetric, Event
 from orbcore.storage._collections import COLLECTIONS
 from orbcore.storage._ports import (
     EventRepository,
@@ -21,6 +21,7 @@ from orbcore.storage._ports import (
     LedgerRepository,
     OutboxRepository,
     Repository,
+    UsageQueries,
     UsageRollupRepository,
 )
 from orbcore.storage.sql._events import SqlEventRepository
@@ -30,10 +31,12 @@ from orbcore.storage.sql._extras import (
     SqlUsageRollupRepository,
 )
 from orbcore.storage.sql._invoices import SqlInvoiceRepository
+from orbcore.storage.sql._metrics import SqlMetricRepository
 from orbcore.storage.sql._migrate import upgrade
 from orbcore.storage.sql._partitions import MonthlyPartitions
 from orbcore.storage.sql._repository import SqlRepository
 from orbcore.storage.sql._tables import TABLES
+from orbcore.storage.sql._usage import SqlUsageQueries, register_sqlite_functions
 from orbcore.webhooks import WebhookEndpoint
 
 __all__ = ["SqlStore", "SqlUnitOfWork", "normalize_url"]
@@ -136,6 +139,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     ):
         cursor.execute(pragma)
     cursor.close()
+    register_sqlite_functions(dbapi_connection)
 
 
 def _sqlite_begin(connection: Connection) -> None:
@@ -161,7 +165,10 @@ class SqlUnitOfWork:
         self.balance_transactions: Repository[BalanceTransaction] = generic("balance_transactions")
         self.webhook_endpoints: Repository[WebhookEndpoint] = generic("webhook_endpoints")
         self.events: EventRepository = SqlEventRepository(connection, prepare_events)
+        self.billable_metrics: Repository[BillableMetric] = SqlMetricRepository(connection)
+        self.backfills: Repository[Backfill] = generic("backfills")
         self.usage_rollups: UsageRollupRepository = SqlUsageRollupRepository(connection)
+        self.usage: UsageQueries = SqlUsageQueries(connection)
         self.invoices: InvoiceRepository = SqlInvoiceRepository(connection)
         self.ledger_entries: LedgerRepository = SqlLedgerRepository(connection)
         self.outbox: OutboxRepository = SqlOutboxRepository(connection)

@@ -148,10 +148,45 @@ events = Table(
     Column("body_hash", Text, nullable=False),
     Column("status", String(32), nullable=False),
     Column("backfill_id", String(ID)),
+    Column("amends", String(KEY)),
+    Column("replaced_by", String(ID)),
     Index(None, "customer_id", "timestamp"),
     Index(None, "external_customer_id", "timestamp"),
     Index(None, "idempotency_key"),
     postgresql_partition_by="RANGE (timestamp)",
+)
+
+billable_metrics = Table(
+    "billable_metrics",
+    metadata,
+    _id(),
+    Column("name", String(KEY), nullable=False),
+    Column("event_name", String(KEY), nullable=False, index=True),
+    Column("aggregation", String(32), nullable=False),
+    Column("property", String(KEY)),
+    Column("filter", Document),
+    Column("group_by", Document, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("metadata", Document, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
+)
+
+backfills = Table(
+    "backfills",
+    metadata,
+    _id(),
+    Column("timeframe_start", UtcDateTime, nullable=False, index=True),
+    Column("timeframe_end", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
+    Column("close_time", UtcDateTime, nullable=False),
+    Column("status", String(32), nullable=False, index=True),
+    Column("customer_id", String(ID)),
+    Column("external_customer_id", String(KEY)),
+    Column("replace_existing_events", Boolean, nullable=False),
+    Column("deprecation_filter", Document),
+    Column("reflected_at", UtcDateTime),
+    Column("reverted_at", UtcDateTime),
+    _revision(),
 )
 
 usage_rollups = Table(
@@ -315,6 +350,8 @@ TABLES: dict[str, Table] = {
         "prices",
         "subscriptions",
         "events",
+        "billable_metrics",
+        "backfills",
         "usage_rollups",
         "invoices",
         "credit_blocks",

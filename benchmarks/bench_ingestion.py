@@ -1,0 +1,286 @@
+"""Ingestion throughput: JSON text to stored events, against a raw write of the same rows.
+
+    python benchmarks/bench_ingestion.py [--events 100000] [--customers 100] [--postgres URL]
+
+Each input line is one event in Orb's shape, as JSON text. orbcore's figure is the whole
+path: ``json.loads(line, parse_float=Decimal)``, then ``Ingestion.ingest`` in batches of
+1,000 (validation, the customer and late-event checks, de-duplication by the store's
+unique key, the insert, the roll-ups, a commit per batch). The same lines are then sent
+again, when every event is a duplicate. Each run has a fresh store whose customers exist
+and whose monthly partitions are attached before the clock starts.
+
+The baselines write the same stored rows, built beforehand, in the same batches with a
+commit after each, into a fresh database's ``events`` table (the same table, indexes and
+partitions): on PostgreSQL with psycopg's binary ``COPY``; on SQLite with the driver's
+``executemany`` of one ``INSERT``, the values already in SQLite's column formats. For the
+memory store the baseline parses the lines into a dict by key. Each figure is the fastest
+of three runs. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy
+
+from orbcore import VirtualClock
+from orbcore._json import dumps_exact
+from orbcore.billing import Customer
+from orbcore.events import Event, validate_event
+from orbcore.services import EventStatus, Ingestion
+from orbcore.storage import Store, open_store
+from orbcore.storage.sql import SqlStore
+from orbcore.storage.sql._tables import events as events_table
+from orbcore.storage.sql._types import UtcDateTime
+
+BATCH = 1000
+REPEAT = 3
+START = datetime(2024, 1, 1, tzinfo=UTC)
+NOW = START + timedelta(days=62)
+COLUMNS = [column.name for column in events_table.columns]
+COPY = f"COPY events ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+COPY_TYPES = ["timestamptz", "text", "text", "text", "text", "jsonb", "timestamptz"] + ["text"] * 5
+INSERT = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+
+Runs = Callable[[], tuple[str, Callable[[], None]]]
+"""Makes a fresh database: its URL, and how to drop it."""
+
+
+def make_lines(count: int, customers: int) -> list[str]:
+    """Orb-shaped events as JSON text, 50 seconds apart (two months for 100,000), the
+    customers in turn."""
+    return [
+        f'{{"idempotency_key": "evt_{n:09d}", "event_name": "api_call", '
+        f'"timestamp": "{START + timedelta(seconds=n * 50):%Y-%m-%dT%H:%M:%SZ}", '
+        f'"customer_id": "cus_{n % customers:05d}", "properties": {{"bytes": {n % 5000}, '
+        f'"duration_ms": {n % 997}.25, "region": "{("us-east-1", "eu-west-1")[n % 2]}", '
+        f'"cached": {"true" if n % 3 == 0 else "false"}}}}}'
+        for n in range(count)
+    ]
+
+
+def stored_events(lines: list[str]) -> list[Event]:
+    """The events ingestion stores for ``lines``, for the baselines to write."""
+    stored = []
+    for line in lines:
+        valid, problems = validate_event(json.loads(line, parse_float=Decimal))
+        if valid is None:
+            raise ValueError(f"the benchmark made a bad event: {problems}")
+        stored.append(
+            Event(
+                idempotency_key=valid.idempotency_key,
+                event_name=valid.event_name,
+                timestamp=valid.timestamp,
+                ingested_at=NOW,
+                body_hash=valid.body_hash,
+                customer_id=valid.customer_id,
+                properties=dict(valid.properties),
+            )
+        )
+    return stored
+
+
+def batches(items: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(items), BATCH):
+        yield items[start : start + BATCH]
+
+
+def best_of(run: Callable[[], dict[str, float]]) -> dict[str, float]:
+    """The fastest of ``REPEAT`` runs for each figure (the others pay for warming up)."""
+    figures = [run() for _ in range(REPEAT)]
+    return {name: min(f[name] for f in figures) for name in figures[0]}
+
+
+def prepare(store: Store, customers: int, events: list[Event]) -> None:
+    with store.unit_of_work() as uow:
+        for n in range(customers):
+            uow.customers.add(Customer(id=f"cus_{n:05d}", name=f"Customer {n}", created_at=START))
+        uow.commit()
+    if isinstance(store, SqlStore):  # partitions exist before timing, as they would
+        store._prepare_events(events)
+
+
+def ingest_all(ingestion: Ingestion, lines: list[str], expected: EventStatus) -> float:
+    started = time.perf_counter()
+    for batch in batches(lines):
+        report = ingestion.ingest([json.loads(line, parse_float=Decimal) for line in batch])
+        if report.count(expected) != len(batch):
+            raise RuntimeError(f"expected {len(batch)} {expected}: {report.results[:3]}")
+    return time.perf_counter() - started
+
+
+def orbcore_figures(fresh: Runs, lines: list[str], events: list[Event], customers: int) -> Any:
+    def run() -> dict[str, float]:
+        url, drop = fresh()
+        store = open_store(url)
+        try:
+            prepare(store, customers, events)
+            ingestion = Ingestion(store, VirtualClock(NOW))
+            return {
+                "new": ingest_all(ingestion, lines, EventStatus.ACCEPTED),
+                "again": ingest_all(ingestion, lines, EventStatus.DUPLICATE),
+            }
+        finally:
+            store.close()
+            drop()
+
+    return best_of(run)
+
+
+def dict_figures(lines: list[str]) -> dict[str, float]:
+    def run() -> dict[str, float]:
+        kept: dict[str, object] = {}
+        started = time.perf_counter()
+        for batch in batches(lines):
+            for line in batch:
+                raw = json.loads(line, parse_float=Decimal)
+                kept.setdefault(raw["idempotency_key"], raw)
+        return {"raw": time.perf_counter() - started}
+
+    return best_of(run)
+
+
+def sqlite_insert_figures(fresh: Runs, events: list[Event]) -> dict[str, float]:
+    def run() -> dict[str, float]:
+        url, drop = fresh()
+        store = SqlStore(url)
+        dialect = store.engine.dialect
+        instant = UtcDateTime().process_bind_param
+        rows = [
+            tuple(
+                dumps_exact(value)
+                if name == "properties"
+                else instant(value, dialect)
+                if isinstance(value, datetime)
+                else value
+                for name, value in ((name, getattr(event, name)) for name in COLUMNS)
+            )
+            for event in events
+        ]
+        try:
+            started = time.perf_counter()
+            with store.engine.connect() as connection:
+                for batch in batches(rows):
+                    connection.exec_driver_sql(INSERT, batch)
+                    connection.commit()
+            return {"raw": time.perf_counter() - started}
+        finally:
+            store.close()
+            drop()
+
+    return best_of(run)
+
+
+def postgres_copy_figures(fresh: Runs, events: list[Event]) -> dict[str, float]:
+    rows = [
+        tuple(
+            dumps_exact(value) if name == "properties" else value
+            for name, value in ((name, getattr(event, name)) for name in COLUMNS)
+        )
+        for event in events
+    ]
+
+    def run() -> dict[str, float]:
+        from psycopg.types.json import set_json_dumps
+
+        url, drop = fresh()
+        store = SqlStore(url)
+        connection = store.engine.raw_connection()
+        try:
+            store._prepare_events(events)
+            driver: Any = connection.driver_connection
+            started = time.perf_counter()
+            for batch in batches(rows):
+                with driver.cursor() as cursor:
+                    set_json_dumps(lambda text: text, context=cursor)  # rows hold JSON text
+                    with cursor.copy(COPY) as copy:
+                        copy.set_types(COPY_TYPES)
+                        for row in batch:
+                            copy.write_row(row)
+                driver.commit()
+            return {"raw": time.perf_counter() - started}
+        finally:
+            connection.close()
+            store.close()
+            drop()
+
+    return best_of(run)
+
+
+def fresh_postgres(url: str) -> tuple[str, Callable[[], None]]:
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+
+    def drop() -> None:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        engine.dispose()
+
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-c%20search_path%3D{schema}", drop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--customers", type=int, default=100)
+    parser.add_argument("--postgres", default=os.environ.get("ORBCORE_TEST_POSTGRES_URL"))
+    parser.add_argument("--only", nargs="*", default=["memory", "sqlite", "postgresql"])
+    args = parser.parse_args()
+    lines = make_lines(args.events, args.customers)
+    events = stored_events(lines)
+    # The inputs and baseline rows live throughout: keep the collector off them.
+    gc.collect()
+    gc.freeze()
+    table = [
+        (
+            f"{len(lines):,} events as JSON text, {args.customers:,} customers, batches of "
+            f"{BATCH:,}, fastest of {REPEAT} runs"
+        ),
+        "",
+        "| backend | orbcore: ingest from JSON | events/s | baseline | events/s | time ratio |",
+        "|---|---|---|---|---|---|",
+    ]
+
+    def add(backend: str, ours: dict[str, float], base: dict[str, float], label: str) -> None:
+        for name, work in (("new", "new events"), ("again", "the same sent again")):
+            table.append(
+                f"| {backend} | {work} | {len(lines) / ours[name]:,.0f} | {label} | "
+                f"{len(lines) / base['raw']:,.0f} | {ours[name] / base['raw']:.1f} |"
+            )
+
+    work = {"lines": lines, "events": events, "customers": args.customers}
+    if "memory" in args.only:
+        ours = orbcore_figures(lambda: ("memory://", lambda: None), **work)
+        add("memory", ours, dict_figures(lines), "JSON into a dict")
+    if "sqlite" in args.only:
+        with tempfile.TemporaryDirectory() as folder:
+
+            def fresh_file() -> tuple[str, Callable[[], None]]:
+                return f"sqlite:///{folder}/{uuid.uuid4().hex}.db", lambda: None
+
+            ours = orbcore_figures(fresh_file, **work)
+            base = sqlite_insert_figures(fresh_file, events)
+            add("sqlite", ours, base, "executemany INSERT")
+    if "postgresql" in args.only and args.postgres:
+        postgres: str = args.postgres
+        ours = orbcore_figures(lambda: fresh_postgres(postgres), **work)
+        base = postgres_copy_figures(lambda: fresh_postgres(postgres), events)
+        add("postgresql", ours, base, "binary COPY")
+    print("\n".join(table))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""Amending and deprecating stored events, as Orb allows.
+
+Nothing is overwritten or deleted: the current version of the event becomes ``amended``
+(or ``deprecated``) and is kept; an amendment is stored as a new version that names the
+original in ``amends``. Only active events count, so the quantity moves to the new
+version. The roll-ups of the event's hour are rebuilt in the same unit of work.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from orbcore._clock import Clock
+from orbcore._errors import ConflictError, NotFoundError, Problem, ValidationError
+from orbcore.events import Event, EventLimits, EventState, hour_floor, validate_event
+from orbcore.events._aggregate import HOUR
+from orbcore.services._metering import active_rolled_metrics, rebuild_rollups
+from orbcore.storage import Query, Range, Store, UnitOfWork
+
+__all__ = ["AMENDMENT_LIMIT", "AMENDMENT_WINDOW", "Amendments"]
+
+AMENDMENT_LIMIT = 100
+"""How many events of one customer may be amended within :data:`AMENDMENT_WINDOW`."""
+
+AMENDMENT_WINDOW = timedelta(days=100)
+
+# Separates an original key from its version number in a stored version's key. Event
+# keys may not hold control characters, so no sent key can take a version's place.
+_VERSION = "\x1e"
+
+
+@dataclass(frozen=True)
+class Amendments:
+    """Amend or deprecate events already stored.
+
+    Args:
+        store: where the events are.
+        clock: the time the grace period is checked against.
+        grace_period: how long after an invoiced period ends its events may still change.
+        limits: the limits an amended event must respect.
+    """
+
+    store: Store
+    clock: Clock
+    grace_period: timedelta = timedelta(hours=12)
+    limits: EventLimits = field(default_factory=EventLimits)
+
+    def amend(self, event_id: str, raw: dict[str, Any]) -> Event:
+        """Replace event ``event_id`` by a new version with ``raw``'s name and properties.
+
+        ``raw`` is the event in Orb's shape without (or with the same)
+        ``idempotency_key``; its timestamp and customer must be the original's.
+
+        Raises:
+            NotFoundError: no event has that id.
+            ConflictError: the event is deprecated, or the customer's amendment limit is
+                reached.
+            ValidationError: the new version is invalid, changes the timestamp or the
+                customer, or the event's period is closed (invoiced and past its grace).
+        """
+        now = self.clock.now()
+        valid, problems = validate_event({**raw, "idempotency_key": event_id}, self.limits)
+        if valid is None or problems:
+            raise ValidationError(problems)
+        with self.store.unit_of_work() as uow:
+            current = self._current(uow, event_id, now)
+            mismatch = _mismatch(
+                current, valid.timestamp, valid.customer_id, valid.external_customer_id
+            )
+            if mismatch:
+                raise ValidationError(mismatch)
+            versions = _versions(uow, event_id)
+            self._check_limit(uow, current, now)
+            uow.events.update(dataclasses.replace(current, status=EventState.AMENDED.value))
+            version = Event(
+                idempotency_key=f"{event_id}{_VERSION}{len(versions) + 1}",
+                event_name=valid.event_name,
+                timestamp=valid.timestamp,
+                ingested_at=now,
+                body_hash=valid.body_hash,
+                customer_id=valid.customer_id,
+                external_customer_id=valid.external_customer_id,
+                properties=dict(valid.properties),
+                amends=event_id,
+            )
+            uow.events.add_many([version])
+            _refresh(uow, current)
+            uow.commit()
+        return version
+
+    def deprecate(self, event_id: str) -> Event:
+        """Withdraw event ``event_id``: it is kept, and no longer counts.
+
+        Raises:
+            NotFoundError: no event has that id.
+            ConflictError: it is already deprecated.
+            ValidationError: its period is closed (invoiced and past its grace).
+        """
+        now = self.clock.now()
+        with self.store.unit_of_work() as uow:
+            current = self._current(uow, event_id, now)
+            withdrawn = dataclasses.replace(current, status=EventState.DEPRECATED.value)
+            uow.events.update(withdrawn)
+            _refresh(uow, current)
+            uow.commit()
+        return withdrawn
+
+    def _current(self, uow: UnitOfWork, event_id: str, now: datetime) -> Event:
+        original = uow.events.find(event_id)
+        if original is None or original.amends is not None:
+            raise NotFoundError(f"no event {event_id!r}")
+        current = original
+        if original.status == EventState.AMENDED:
+            current = _versions(uow, event_id)[-1]
+        if current.status != EventState.ACTIVE:
+            raise ConflictError(f"event {event_id!r} is {current.status}; it cannot change")
+        self._check_open(uow, current, now)
+        return current
+
+    def _check_open(self, uow: UnitOfWork, event: Event, now: datetime) -> None:
+        customer = event.customer_id or _customer_of(uow, event.external_customer_id)
+        until = None if customer is None else uow.invoices.invoiced_until([customer]).get(customer)
+        if until is not None and event.timestamp < until and now >= until + self.grace_period:
+            raise ValidationError.at(
+                ("timestamp",),
+                f"falls in a period invoiced up to {until.isoformat()} whose grace period "
+                "has passed; use a backfill",
+            )
+
+    def _check_limit(self, uow: UnitOfWork, event: Event, now: datetime) -> None:
+        who = (
+            {"customer_id": event.customer_id}
+            if event.customer_id is not None
+            else {"external_customer_id": event.external_customer_id}
+        )
+        since = now - AMENDMENT_WINDOW
+        # Every stored version names its original, so Range("") selects the versions.
+        query = Query(
+            where={**who, "amends": Range("", None)},
+            order_by="ingested_at",
+            descending=True,
+            limit=AMENDMENT_LIMIT,
+        )
+        recent = [e for e in uow.events.list(query).items if e.ingested_at >= since]
+        if len(recent) >= AMENDMENT_LIMIT:
+            raise ConflictError(
+                f"{AMENDMENT_LIMIT} events of this customer were amended in the last "
+                f"{AMENDMENT_WINDOW.days} days; use a backfill"
+            )
+
+
+def _versions(uow: UnitOfWork, event_id: str) -> list[Event]:
+    """The stored amendments of ``event_id``, oldest first."""
+    page = uow.events.list(Query(where={"amends": event_id}, order_by="ingested_at", limit=1000))
+    return sorted(page.items, key=lambda e: int(e.idempotency_key.rsplit(_VERSION, 1)[1]))
+
+
+def _mismatch(
+    current: Event, timestamp: datetime, customer_id: str | None, external_id: str | None
+) -> list[Problem]:
+    problems = []
+    if timestamp != current.timestamp:
+        problems.append(Problem(("timestamp",), "must be the original event's timestamp"))
+    if (customer_id, external_id) != (current.customer_id, current.external_customer_id):
+        problems.append(Problem(("customer_id",), "must be the original event's customer"))
+    return problems
+
+
+def _customer_of(uow: UnitOfWork, external_id: str | None) -> str | None:
+    if external_id is None:
+        return None
+    customer = uow.customers.find_by(external_customer_id=external_id)
+    return None if customer is None else customer.id
+
+
+def _refresh(uow: UnitOfWork, event: Event) -> None:
+    hour = hour_floor(event.timestamp)
+    sender = [(event.customer_id, event.external_customer_id)]
+    for metric in active_rolled_metrics(uow):
+        rebuild_rollups(uow, metric, hour, hour + HOUR, sender)
