@@ -465,8 +465,11 @@ def _require_customer(customer_id: str | None, external_customer_id: str | None)
 # from usage_rollups; results are decimal text, read back with to_decimal.
 
 
+_NUMBER_STARTS = frozenset("-0123456789")
+
+
 def _number(raw: object) -> Decimal | None:
-    if isinstance(raw, str) and raw[:1] in tuple("-0123456789"):
+    if type(raw) is str and raw[:1] in _NUMBER_STARTS:
         return Decimal(raw)
     return None
 
@@ -505,9 +508,10 @@ def _folding(combine: Callable[[Decimal, Decimal], Decimal]) -> type:
             self.value: Decimal | None = None
 
         def step(self, raw: object) -> None:
-            value = _number(raw)
-            if value is not None:
-                self.value = value if self.value is None else combine(self.value, value)
+            if type(raw) is str and raw[:1] in _NUMBER_STARTS:
+                value = Decimal(raw)
+                held = self.value
+                self.value = value if held is None else combine(held, value)
 
         def finalize(self) -> str | None:
             return None if self.value is None else str(self.value)
