@@ -39,7 +39,8 @@ class SqlUsageRollupRepository(SqlRepository[UsageRollup]):
             combined[slot] = rollup if held is None else merge_rollups(held, rollup)
         with translated("accumulate usage roll-ups"):
             if self.connection.dialect.name == "postgresql":
-                self._upsert(list(combined.values()))
+                # Rows in one order, so concurrent units of work never deadlock on them.
+                self._upsert([combined[slot] for slot in sorted(combined)])
             else:
                 # SQLite keeps decimals as text, so sums are added here; the unit of
                 # work holds SQLite's write lock, so nobody changes the rows meanwhile.
