@@ -183,3 +183,29 @@ def test_random_rollup_partials_and_clears_equal_the_pure_engines(
         assert uow.usage_rollups.clear(f"met_{which}", start, end, refs) == len(gone)
         left = {r.id for r in rollups if uow.usage_rollups.find(r.id) is not None}
         assert left == {r.id for r in rollups} - gone
+
+
+def test_partials_for_one_aggregation_keep_what_it_reads(store: Store) -> None:
+    rollups = [
+        stored_rollup(0, count=1, sum=Decimal("0.5"), min=Decimal("0.5"), max=Decimal("0.5")),
+        stored_rollup(1, count=3, sum=Decimal("7.25"), min=Decimal("-2"), max=Decimal("9")),
+    ]
+    with store.unit_of_work() as uow:
+        uow.usage_rollups.accumulate(rollups)
+        full = uow.usage_rollups.partials("met_api", START, END, ["cus_a"])[()]
+        narrowed = {
+            only_for: uow.usage_rollups.partials(
+                "met_api", START, END, ["cus_a"], only_for=only_for
+            )[()]
+            for only_for in Aggregation
+            if only_for.decomposable
+        }
+    assert full == Partial(4, Decimal("7.75"), Decimal("-2"), Decimal("9"))
+    for only_for, partial in narrowed.items():
+        assert partial.count == 4
+        if only_for in (Aggregation.SUM, Aggregation.AVERAGE):
+            assert partial.sum == full.sum
+        if only_for is Aggregation.MIN:
+            assert partial.min == full.min
+        if only_for is Aggregation.MAX:
+            assert partial.max == full.max

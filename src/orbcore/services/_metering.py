@@ -147,7 +147,7 @@ def quantities(
         refs.append(customer_ref(None, external_customer_id))
     if not refs:
         raise ValidationError.at((), "give customer_id, external_customer_id or both")
-    parts = [uow.usage_rollups.partials(metric.id, first, last, refs)]
+    parts = [uow.usage_rollups.partials(metric.id, first, last, refs, only_for=metric.aggregation)]
     if start < first:
         parts.append(uow.usage.partials(metric, start, first, **who))
     if last < end:

@@ -35,6 +35,7 @@ from orbcore.billing import (
     Subscription,
 )
 from orbcore.events import (
+    Aggregation,
     Backfill,
     BillableMetric,
     Event,
@@ -164,10 +165,20 @@ class UsageRollupRepository(Repository[UsageRollup], Protocol):
         ...
 
     def partials(
-        self, metric_id: str, start: datetime, end: datetime, customer_refs: Sequence[str]
+        self,
+        metric_id: str,
+        start: datetime,
+        end: datetime,
+        customer_refs: Sequence[str],
+        *,
+        only_for: Aggregation | None = None,
     ) -> dict[GroupKey, Partial]:
         """The metric's roll-ups of the hours in ``[start, end)`` of ``customer_refs``,
-        added up per group in the store (counts and sums added, min and max merged)."""
+        added up per group in the store (counts and sums added, min and max merged).
+
+        With ``only_for``, the store may leave out (as ``None``, or the sum as zero) the
+        parts that aggregation does not read: a ``sum`` needs no minimum.
+        """
         ...
 
 

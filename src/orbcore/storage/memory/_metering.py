@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from orbcore.events import Event, GroupKey, Partial, UsageRollup, merge_rollups
+from orbcore.events import Aggregation, Event, GroupKey, Partial, UsageRollup, merge_rollups
 from orbcore.events._body import is_plain_record
 from orbcore.storage._ports import AddOutcome
 from orbcore.storage._values import detached
@@ -101,7 +101,13 @@ class MemoryUsageRollupRepository(MemoryRepository[UsageRollup]):
         return len(doomed)
 
     def partials(
-        self, metric_id: str, start: datetime, end: datetime, customer_refs: Sequence[str]
+        self,
+        metric_id: str,
+        start: datetime,
+        end: datetime,
+        customer_refs: Sequence[str],
+        *,
+        only_for: Aggregation | None = None,
     ) -> dict[GroupKey, Partial]:
         """The metric's roll-ups of those hours and customers, added up per group."""
         self._journal.check()
