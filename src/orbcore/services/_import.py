@@ -98,6 +98,7 @@ def import_events(
     format: Format | None = None,
     batch_size: int = 1000,
     backfill: bool = False,
+    backfill_id: str | None = None,
     progress: Callable[[ImportProgress], None] | None = None,
 ) -> ImportReport:
     """Import a file of events through ``ingestion``, batch by batch.
@@ -111,6 +112,8 @@ def import_events(
             the file name: ``.jsonl``, ``.ndjson`` or ``.csv``.
         batch_size: the most events (non-blank lines, or CSV rows) read and sent at once.
         backfill: accept events in periods already invoiced, as ``ingest(backfill=True)``.
+        backfill_id: send the events in this pending backfill, as
+            ``ingest(backfill_id=...)``: the way to replace a timeframe's usage by a file.
         progress: called after every batch with the counts so far.
 
     Returns:
@@ -120,6 +123,7 @@ def import_events(
         ValidationError: bad arguments, a format that cannot be told, or a CSV header
             that does not name the columns; nothing is imported then.
         OSError: the file cannot be opened or read.
+        NotFoundError: ``backfill_id`` names no backfill.
         StorageError: the store failed; the batches before were stored, and importing
             the file again finishes the job.
 
@@ -143,7 +147,7 @@ def import_events(
         lines = _Lines(stream, _max_line_length(ingestion.limits))
         entries = _csv_entries(lines) if kind == "csv" else _jsonl_entries(lines)
         for batch in _batches(_screened(entries, ingestion.limits), batch_size):
-            results = _ingest(ingestion, batch, backfill)
+            results = _ingest(ingestion, batch, backfill, backfill_id)
             for entry in batch:
                 tally.add(entry, results.get(entry.line))
             tally.lines_read = lines.lines_read
@@ -436,13 +440,17 @@ def _batches(entries: Iterable[_Entry], size: int) -> Iterator[list[_Entry]]:
         yield batch
 
 
-def _ingest(ingestion: Ingestion, batch: list[_Entry], backfill: bool) -> dict[int, EventResult]:
+def _ingest(
+    ingestion: Ingestion, batch: list[_Entry], backfill: bool, backfill_id: str | None
+) -> dict[int, EventResult]:
     """The result of each readable entry, by line. A batch rejected for key conflicts is
     sent again without the conflicting entries, which keep their conflict result."""
     pending = [entry for entry in batch if not entry.problems]
     results: dict[int, EventResult] = {}
     while pending:
-        report = ingestion.ingest([entry.raw for entry in pending], backfill=backfill)
+        report = ingestion.ingest(
+            [entry.raw for entry in pending], backfill=backfill, backfill_id=backfill_id
+        )
         outcomes = list(zip(pending, report.results, strict=True))
         clashing = {e.line for e, r in outcomes if report.batch_rejected and _is_conflict(r)}
         if not clashing:  # stored, or rejected for a reason that names no line

@@ -16,6 +16,7 @@ from orbcore import ValidationError, VirtualClock
 from orbcore.billing import Customer
 from orbcore.events import EventLimits
 from orbcore.services import (
+    Backfills,
     ImportProgress,
     ImportReport,
     Ingestion,
@@ -59,10 +60,12 @@ class Recording(Ingestion):
 
     batches: list[tuple[int, bool]] = field(default_factory=list)
 
-    def ingest(self, batch: Iterable[object], *, backfill: bool = False) -> IngestReport:
+    def ingest(
+        self, batch: Iterable[object], *, backfill: bool = False, backfill_id: str | None = None
+    ) -> IngestReport:
         items = list(batch)
         self.batches.append((len(items), backfill))
-        return super().ingest(items, backfill=backfill)
+        return super().ingest(items, backfill=backfill, backfill_id=backfill_id)
 
 
 @pytest.fixture
@@ -384,9 +387,15 @@ def test_the_file_is_read_as_it_is_ingested_not_before(store: Store) -> None:
 
     @dataclass(frozen=True)
     class Watching(Ingestion):
-        def ingest(self, batch: Iterable[object], *, backfill: bool = False) -> IngestReport:
+        def ingest(
+            self,
+            batch: Iterable[object],
+            *,
+            backfill: bool = False,
+            backfill_id: str | None = None,
+        ) -> IngestReport:
             positions.append(source.tell())
-            return super().ingest(batch, backfill=backfill)
+            return super().ingest(batch, backfill=backfill, backfill_id=backfill_id)
 
     import_events(Watching(store, VirtualClock(NOW)), source, format="jsonl", batch_size=100)
     size = len(line("e00000"))
@@ -475,3 +484,24 @@ def test_a_line_error_reads_as_one_sentence() -> None:
     assert (
         str(LineError(4, None, (Problem((), "is not valid JSON"),))) == "line 4: is not valid JSON"
     )
+
+
+def test_a_file_imported_into_a_backfill_counts_once_the_backfill_closes(
+    store: Store, ingestion: Recording
+) -> None:
+    backfills = Backfills(store, VirtualClock(NOW))
+    backfill = backfills.create(
+        datetime(2024, 2, 1, tzinfo=UTC), datetime(2024, 2, 2, tzinfo=UTC), customer_id="cus_1"
+    )
+    report = import_events(
+        ingestion,
+        lines(line("b1"), line("b2", customer="cus_9")),
+        format="jsonl",
+        backfill_id=backfill.id,
+    )
+    assert (report.accepted, report.rejected) == (1, 1)
+    with store.unit_of_work() as uow:
+        assert uow.events.get("b1").status == "pending"
+    backfills.close(backfill.id)
+    with store.unit_of_work() as uow:
+        assert uow.events.get("b1").status == "active"
