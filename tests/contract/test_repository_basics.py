@@ -267,18 +267,21 @@ def test_find_many_returns_the_stored_records_by_key(store: Store, name: str) ->
     assert found == {keys[2]: records[2], keys[0]: records[0]}
 
 
-def test_invoiced_until_is_the_latest_period_end_of_issued_or_paid_invoices(
+def test_closed_periods_are_those_of_issued_or_paid_invoices_ended_in_the_window(
     store: Store,
 ) -> None:
     make = FACTORIES["invoices"]
     invoices = [
-        make(customer_id="cus_a", status="issued", period_end=at(hours=10)),
-        make(customer_id="cus_a", status="paid", period_end=at(hours=30)),
-        make(customer_id="cus_a", status="draft", period_end=at(hours=90)),
-        make(customer_id="cus_b", status="void", period_end=at(hours=50)),
-        make(customer_id="cus_c", status="issued", period_end=at(hours=20)),
+        make(customer_id="cus_a", status="issued", period_start=at(0), period_end=at(10)),
+        make(customer_id="cus_a", status="paid", period_start=at(10), period_end=at(30)),
+        make(customer_id="cus_a", status="paid", period_start=at(30), period_end=at(60)),
+        make(customer_id="cus_a", status="draft", period_start=at(60), period_end=at(90)),
+        make(customer_id="cus_b", status="void", period_start=at(0), period_end=at(50)),
+        make(customer_id="cus_c", status="issued", period_start=at(5), period_end=at(20)),
     ]
     save(store, "invoices", *invoices)
     with store.unit_of_work() as uow:
-        until = uow.invoices.invoiced_until(["cus_a", "cus_b", "cus_c", "cus_z"])
-    assert until == {"cus_a": at(hours=30), "cus_c": at(hours=20)}
+        closed = uow.invoices.closed_periods(
+            ["cus_a", "cus_b", "cus_c", "cus_z"], ended_by=at(50), ending_after=at(10)
+        )
+    assert closed == {"cus_a": [(at(10), at(30))], "cus_c": [(at(5), at(20))]}

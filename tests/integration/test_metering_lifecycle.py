@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from orbcore import ConflictError, NotFoundError, ValidationError, VirtualClock
-from orbcore.billing import Customer
+from orbcore.billing import Customer, Invoice
 from orbcore.events import Quantities
 from orbcore.services import Amendments, Backfills, EventStatus, Ingestion, Metering
 from orbcore.storage import Query, Store, open_store
@@ -234,3 +234,118 @@ def test_concurrent_ingestion_and_a_new_metric_leave_rollups_exact(store: Store)
         ("eu",): sum(Decimal(i % 13) for i in range(1, 400, 2)),
         ("us",): sum(Decimal(i % 13) for i in range(0, 400, 2)),
     }
+
+
+def test_backfills_revert_last_first_and_restore_exactly(store: Store) -> None:
+    clock = VirtualClock(NOW)
+    metering, ingestion = Metering(store, clock), Ingestion(store, clock)
+    define(metering, "gb_sum", "sum")
+    ingestion.ingest([event("orig", 10, "10")])
+    backfills = Backfills(store, clock)
+    period = (DAY, DAY + timedelta(hours=2))
+    first = backfills.create(*period)
+    ingestion.ingest([event("a1", 10, "20")], backfill_id=first.id)
+    backfills.close(first.id)
+    second = backfills.create(*period)
+    ingestion.ingest([event("b1", 10, "30")], backfill_id=second.id)
+    backfills.close(second.id)
+    assert both_ways(metering, "gb_sum", *period) == {(): Decimal(30)}
+    with pytest.raises(ConflictError):
+        backfills.revert(first.id)  # the second replaced its events: revert that first
+    backfills.revert(second.id)
+    assert both_ways(metering, "gb_sum", *period) == {(): Decimal(20)}
+    backfills.revert(first.id)
+    assert both_ways(metering, "gb_sum", *period) == {(): Decimal(10)}
+
+
+def test_reverting_a_backfill_reverts_the_amended_versions_of_its_events(store: Store) -> None:
+    clock = VirtualClock(NOW)
+    metering, ingestion = Metering(store, clock), Ingestion(store, clock)
+    define(metering, "gb_sum", "sum")
+    ingestion.ingest([event("orig", 10, "10")])
+    backfills = Backfills(store, clock)
+    period = (DAY, DAY + timedelta(hours=2))
+    backfill = backfills.create(*period)
+    ingestion.ingest([event("a1", 10, "20")], backfill_id=backfill.id)
+    backfills.close(backfill.id)
+    Amendments(store, clock).amend("a1", event("a1", 10, "25"))
+    assert both_ways(metering, "gb_sum", *period) == {(): Decimal(25)}
+    backfills.revert(backfill.id)
+    assert both_ways(metering, "gb_sum", *period) == {(): Decimal(10)}
+
+
+def test_an_event_stored_before_cannot_be_resent_into_a_backfill(store: Store) -> None:
+    clock = VirtualClock(NOW)
+    metering, ingestion = Metering(store, clock), Ingestion(store, clock)
+    define(metering, "gb_sum", "sum")
+    ingestion.ingest([event("e1", 10, "10")])
+    backfills = Backfills(store, clock)
+    backfill = backfills.create(DAY, DAY + timedelta(hours=2))
+    report = ingestion.ingest(
+        [event("e1", 10, "10"), event("e2", 20, "5")], backfill_id=backfill.id
+    )
+    assert [r.status for r in report.results] == [EventStatus.REJECTED, EventStatus.ACCEPTED]
+    assert "outside backfill" in str(report.results[0].problems[0])
+
+
+def test_a_backfill_for_a_customer_covers_events_sent_with_either_identifier(
+    store: Store,
+) -> None:
+    clock = VirtualClock(NOW)
+    metering, ingestion = Metering(store, clock), Ingestion(store, clock)
+    define(metering, "gb_sum", "sum")
+    ingestion.ingest([event("x1", 10, "8", external_customer_id="acme"), event("c1", 20, "2")])
+    backfills = Backfills(store, clock)
+    backfill = backfills.create(DAY, DAY + timedelta(hours=2), customer_id="cus_1")
+    assert backfill.external_customer_id == "acme"
+    with pytest.raises(ConflictError):
+        backfills.create(DAY, DAY + timedelta(hours=1), external_customer_id="acme")
+    ingestion.ingest([event("n1", 30, "7")], backfill_id=backfill.id)
+    backfills.close(backfill.id)
+    assert both_ways(metering, "gb_sum", DAY, DAY + timedelta(hours=2)) == {(): Decimal(7)}
+
+
+def test_the_amendment_limit_counts_events_not_amendments(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import orbcore.services._amend as amend_module
+
+    monkeypatch.setattr(amend_module, "AMENDMENT_LIMIT", 2)
+    clock = VirtualClock(NOW)
+    Ingestion(store, clock).ingest([event(k, 10 + n, "1") for n, k in enumerate("abc")])
+    amendments = Amendments(store, clock)
+    for value in ("2", "3", "4"):
+        amendments.amend("a", event("a", 10, value))  # one event, amended three times
+    amendments.amend("b", event("b", 11, "2"))  # a second event
+    with pytest.raises(ConflictError):
+        amendments.amend("c", event("c", 12, "2"))  # a third is over the limit of 2
+    amendments.amend("a", event("a", 10, "5"))  # an event already counted still may change
+
+
+def test_each_invoiced_period_closes_at_the_end_of_its_own_grace(store: Store) -> None:
+    """A February grace window does not reopen January."""
+    january = (datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 2, 1, tzinfo=UTC))
+    february = (datetime(2024, 2, 1, tzinfo=UTC), datetime(2024, 3, 1, tzinfo=UTC))
+    with store.unit_of_work() as uow:
+        for n, (start, end) in enumerate((january, february)):
+            uow.invoices.add(
+                Invoice(
+                    id=f"inv_{n}",
+                    customer_id="cus_1",
+                    currency="USD",
+                    kind="usage",
+                    period_start=start,
+                    period_end=end,
+                    invoice_date=end,
+                    created_at=end,
+                    status="issued",
+                )
+            )
+        uow.commit()
+    clock = VirtualClock(datetime(2024, 3, 1, 6, tzinfo=UTC))  # within February's grace
+    ingestion = Ingestion(store, clock)
+    late_january = dict(event("jan", 0, "1"), timestamp="2024-01-20T10:00:00Z")
+    late_february = dict(event("feb", 0, "1"), timestamp="2024-02-20T10:00:00Z")
+    report = ingestion.ingest([late_january, late_february])
+    assert [r.status for r in report.results] == [EventStatus.REJECTED, EventStatus.ACCEPTED]
+    assert "2024-01-01" in str(report.results[0].problems[0])

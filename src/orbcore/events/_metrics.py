@@ -113,6 +113,8 @@ class BillableMetric:
         Raises:
             ValidationError: every problem found, with its field path.
         """
+        if not isinstance(raw, Mapping):
+            raise ValidationError.at((), f"a metric is a JSON object, not {type(raw).__name__}")
         problems: list[Problem] = []
         where = None
         if raw.get("filter") is not None:
@@ -121,9 +123,13 @@ class BillableMetric:
             except ValidationError as error:
                 problems.extend(error.problems)
         group_by = raw.get("group_by", [])
-        if not isinstance(group_by, list):
+        if not isinstance(group_by, list) or not all(isinstance(n, str) for n in group_by):
             problems.append(Problem(("group_by",), "must be a list of property names"))
             group_by = []
+        metadata = raw.get("metadata") or {}
+        if not isinstance(metadata, Mapping):
+            problems.append(Problem(("metadata",), "must map strings to strings"))
+            metadata = {}
         try:
             aggregation = Aggregation(str(raw.get("aggregation")))
         except ValueError:
@@ -141,7 +147,7 @@ class BillableMetric:
             filter=where,
             group_by=tuple(group_by),
             status=raw.get("status", "active"),
-            metadata=dict(raw.get("metadata") or {}),
+            metadata=dict(metadata),
             created_at=created_at,
         )
 
@@ -162,10 +168,10 @@ class BillableMetric:
 
 def _problems(metric: BillableMetric) -> list[Problem]:
     problems: list[Problem] = []
-    for name in ("id", "name", "event_name"):
+    for name, longest in (("id", 64), ("name", 255), ("event_name", 255)):
         value = getattr(metric, name)
-        if not isinstance(value, str) or not value or len(value) > 255:
-            problems.append(Problem((name,), "must be a non-empty string of at most 255"))
+        if not isinstance(value, str) or not value or len(value) > longest:
+            problems.append(Problem((name,), f"must be a non-empty string of at most {longest}"))
     problems.extend(_property_problems(metric))
     for index, name in enumerate(metric.group_by):
         problems.extend(check_property_name(name, ("group_by", index)))

@@ -9,6 +9,8 @@ version. The roll-ups of the event's hour are rebuilt in the same unit of work.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,8 +19,9 @@ from orbcore._clock import Clock
 from orbcore._errors import ConflictError, NotFoundError, Problem, ValidationError
 from orbcore.events import Event, EventLimits, EventState, hour_floor, validate_event
 from orbcore.events._aggregate import HOUR
+from orbcore.services._ingest import closed_period
 from orbcore.services._metering import active_rolled_metrics, rebuild_rollups
-from orbcore.storage import Query, Range, Store, UnitOfWork
+from orbcore.storage import AddOutcome, Query, Range, Store, UnitOfWork, each
 
 __all__ = ["AMENDMENT_LIMIT", "AMENDMENT_WINDOW", "Amendments"]
 
@@ -62,10 +65,13 @@ class Amendments:
                 customer, or the event's period is closed (invoiced and past its grace).
         """
         now = self.clock.now()
+        if not isinstance(raw, Mapping):
+            raise ValidationError.at((), f"an event is a JSON object, not {type(raw).__name__}")
         valid, problems = validate_event({**raw, "idempotency_key": event_id}, self.limits)
         if valid is None or problems:
             raise ValidationError(problems)
         with self.store.unit_of_work() as uow:
+            uow.events.lock_intake()
             current = self._current(uow, event_id, now)
             mismatch = _mismatch(
                 current, valid.timestamp, valid.customer_id, valid.external_customer_id
@@ -76,7 +82,7 @@ class Amendments:
             self._check_limit(uow, current, now)
             uow.events.update(dataclasses.replace(current, status=EventState.AMENDED.value))
             version = Event(
-                idempotency_key=f"{event_id}{_VERSION}{len(versions) + 1}",
+                idempotency_key=_version_key(event_id, len(versions) + 1),
                 event_name=valid.event_name,
                 timestamp=valid.timestamp,
                 ingested_at=now,
@@ -85,8 +91,10 @@ class Amendments:
                 external_customer_id=valid.external_customer_id,
                 properties=dict(valid.properties),
                 amends=event_id,
+                backfill_id=current.backfill_id,
             )
-            uow.events.add_many([version])
+            if uow.events.add_many([version]) != [AddOutcome.INSERTED]:
+                raise ConflictError(f"event {event_id!r} was amended meanwhile; try again")
             _refresh(uow, current)
             uow.commit()
         return version
@@ -101,6 +109,7 @@ class Amendments:
         """
         now = self.clock.now()
         with self.store.unit_of_work() as uow:
+            uow.events.lock_intake()
             current = self._current(uow, event_id, now)
             withdrawn = dataclasses.replace(current, status=EventState.DEPRECATED.value)
             uow.events.update(withdrawn)
@@ -122,12 +131,17 @@ class Amendments:
 
     def _check_open(self, uow: UnitOfWork, event: Event, now: datetime) -> None:
         customer = event.customer_id or _customer_of(uow, event.external_customer_id)
-        until = None if customer is None else uow.invoices.invoiced_until([customer]).get(customer)
-        if until is not None and event.timestamp < until and now >= until + self.grace_period:
+        if customer is None:
+            return
+        closed = uow.invoices.closed_periods(
+            [customer], ended_by=now - self.grace_period, ending_after=event.timestamp
+        )
+        period = closed_period(closed, customer, event)
+        if period is not None:
             raise ValidationError.at(
                 ("timestamp",),
-                f"falls in a period invoiced up to {until.isoformat()} whose grace period "
-                "has passed; use a backfill",
+                f"falls in the period {period[0].isoformat()} to {period[1].isoformat()}, "
+                "invoiced and past its grace period; use a backfill",
             )
 
     def _check_limit(self, uow: UnitOfWork, event: Event, now: datetime) -> None:
@@ -142,14 +156,28 @@ class Amendments:
             where={**who, "amends": Range("", None)},
             order_by="ingested_at",
             descending=True,
-            limit=AMENDMENT_LIMIT,
+            limit=1000,
         )
-        recent = [e for e in uow.events.list(query).items if e.ingested_at >= since]
-        if len(recent) >= AMENDMENT_LIMIT:
+        recent: set[str | None] = set()
+        for version in each(uow.events, query):  # newest first
+            if version.ingested_at < since:
+                break
+            recent.add(version.amends)
+        original = event.amends or event.idempotency_key
+        if len(recent) >= AMENDMENT_LIMIT and original not in recent:
             raise ConflictError(
                 f"{AMENDMENT_LIMIT} events of this customer were amended in the last "
                 f"{AMENDMENT_WINDOW.days} days; use a backfill"
             )
+
+
+def _version_key(event_id: str, number: int) -> str:
+    """The key of an event's ``number``-th version; within the 255 characters a key may
+    have, a long original key is shortened and made unique by its hash."""
+    if len(event_id) > 200:
+        digest = hashlib.sha256(event_id.encode()).hexdigest()[:32]
+        event_id = f"{event_id[:200]}{_VERSION}{digest}"
+    return f"{event_id}{_VERSION}{number}"
 
 
 def _versions(uow: UnitOfWork, event_id: str) -> list[Event]:

@@ -84,6 +84,8 @@ class Backfills:
             deprecation_filter=deprecation_filter,
         )
         with self.store.unit_of_work() as uow:
+            uow.events.lock_intake()  # one backfill change at a time: overlaps are seen
+            backfill = _with_both_identifiers(uow, backfill)
             for other in each(uow.backfills, Query(where={"status": "pending"}, limit=_PAGE)):
                 if _overlap(backfill, other):
                     raise ConflictError(f"pending backfill {other.id} overlaps this one")
@@ -99,8 +101,10 @@ class Backfills:
             ConflictError: it is not pending.
         """
         with self.store.unit_of_work() as uow:
+            uow.events.lock_intake()
             backfill = _pending(uow, backfill_id)
-            _set_status(uow, _own_events(uow, backfill), EventState.ACTIVE)
+            waiting = [e for e in _own_events(uow, backfill) if e.status == EventState.PENDING]
+            _set_status(uow, waiting, EventState.ACTIVE)
             if backfill.replace_existing_events:
                 doomed = [e for e in _covered(uow, backfill) if e.backfill_id != backfill.id]
                 _set_status(uow, doomed, EventState.REPLACED, replaced_by=backfill.id)
@@ -121,12 +125,22 @@ class Backfills:
             ConflictError: it is already reverted.
         """
         with self.store.unit_of_work() as uow:
+            uow.events.lock_intake()
             backfill = uow.backfills.get(backfill_id)
             if backfill.status == "reverted":
                 raise ConflictError(f"backfill {backfill_id} is already reverted")
-            _set_status(uow, _own_events(uow, backfill), EventState.REVERTED)
+            own = _own_events(uow, backfill)
+            later = sorted(
+                {e.replaced_by for e in own if e.status == EventState.REPLACED and e.replaced_by}
+            )
+            if later:
+                raise ConflictError(
+                    f"backfill {', '.join(later)} replaced events of this one: revert it first"
+                )
+            _set_status(uow, own, EventState.REVERTED)
             replaced = each(uow.events, Query(where={"replaced_by": backfill.id}, limit=_PAGE))
-            _set_status(uow, list(replaced), EventState.ACTIVE, replaced_by=None)
+            restored = [e for e in replaced if e.status == EventState.REPLACED]
+            _set_status(uow, restored, EventState.ACTIVE, replaced_by=None)
             _refresh(uow, backfill)
             reverted = dataclasses.replace(
                 backfill, status="reverted", reverted_at=self.clock.now()
@@ -156,7 +170,9 @@ def backfill_problems(backfill: Backfill, event: Event) -> list[Problem]:
     return problems
 
 
-def _timeframe_problems(start: datetime, end: datetime, longest: timedelta) -> list[Problem]:
+def _timeframe_problems(start: object, end: object, longest: timedelta) -> list[Problem]:
+    if not isinstance(start, datetime) or not isinstance(end, datetime):
+        return [Problem(("timeframe_start",), "give two aware datetimes")]
     if start.tzinfo is None or end.tzinfo is None:
         return [Problem(("timeframe_start",), "needs aware datetimes")]
     if not start < end:
@@ -172,15 +188,35 @@ def _overlap(a: Backfill, b: Backfill) -> bool:
     everyone = (None, None)
     scope_a = (a.customer_id, a.external_customer_id)
     scope_b = (b.customer_id, b.external_customer_id)
-    return everyone in (scope_a, scope_b) or scope_a == scope_b
+    if everyone in (scope_a, scope_b):
+        return True
+    return any(x is not None and x == y for x, y in zip(scope_a, scope_b, strict=True))
 
 
 def _in_scope(backfill: Backfill, event: Event) -> bool:
+    if backfill.customer_id is None and backfill.external_customer_id is None:
+        return True
+    return (backfill.customer_id is not None and event.customer_id == backfill.customer_id) or (
+        backfill.external_customer_id is not None
+        and event.external_customer_id == backfill.external_customer_id
+    )
+
+
+def _with_both_identifiers(uow: UnitOfWork, backfill: Backfill) -> Backfill:
+    """The backfill scoped to both identifiers of its customer, where it has both: events
+    sent with either count for the customer, so either kind is covered."""
+    customer = None
     if backfill.customer_id is not None:
-        return event.customer_id == backfill.customer_id
-    if backfill.external_customer_id is not None:
-        return event.external_customer_id == backfill.external_customer_id
-    return True
+        customer = uow.customers.find(backfill.customer_id)
+    elif backfill.external_customer_id is not None:
+        customer = uow.customers.find_by(external_customer_id=backfill.external_customer_id)
+    if customer is None:
+        return backfill
+    return dataclasses.replace(
+        backfill,
+        customer_id=customer.id,
+        external_customer_id=customer.external_customer_id or backfill.external_customer_id,
+    )
 
 
 def _pending(uow: UnitOfWork, backfill_id: str) -> Backfill:
@@ -196,18 +232,23 @@ def _own_events(uow: UnitOfWork, backfill: Backfill) -> list[Event]:
 
 def _covered(uow: UnitOfWork, backfill: Backfill) -> list[Event]:
     """The active events in the backfill's timeframe, scope and deprecation filter."""
-    where: dict[str, object] = {
+    base: dict[str, object] = {
         "status": EventState.ACTIVE.value,
         "timestamp": Range(backfill.timeframe_start, backfill.timeframe_end),
     }
+    scopes: list[dict[str, object]] = []
     if backfill.customer_id is not None:
-        where["customer_id"] = backfill.customer_id
+        scopes.append({**base, "customer_id": backfill.customer_id})
     if backfill.external_customer_id is not None:
-        where["external_customer_id"] = backfill.external_customer_id
+        scopes.append({**base, "external_customer_id": backfill.external_customer_id})
     deprecation = backfill.deprecation_filter
     test = None if deprecation is None else filter_from_json(deprecation)
-    events = each(uow.events, Query(where=where, limit=_PAGE))
-    return [e for e in events if matches(test, e.properties)]
+    found: dict[str, Event] = {}
+    for where in scopes or [base]:
+        for event in each(uow.events, Query(where=where, limit=_PAGE)):
+            if matches(test, event.properties):
+                found[event.idempotency_key] = event
+    return list(found.values())
 
 
 def _set_status(

@@ -100,7 +100,10 @@ class Ingestion:
         if conflicts:
             return _rejected_batch(keys, checked, conflicts)
         with self.store.unit_of_work() as uow:
-            opened = None if backfill_id is None else uow.backfills.get(backfill_id)
+            opened = None
+            if backfill_id is not None:
+                uow.events.lock_intake()  # the backfill cannot close while its events go in
+                opened = uow.backfills.get(backfill_id)
             checked = self._against_store(uow, checked, now, backfill or opened is not None)
             ready = [
                 (i, event) for i, (event, problems) in enumerate(checked) if event and not problems
@@ -118,8 +121,19 @@ class Ingestion:
             feed_rollups(
                 uow, [r for r, o in zip(records, outcomes, strict=True) if o is AddOutcome.INSERTED]
             )
+            stored_in: dict[str, str | None] = {}
+            if opened is not None:
+                repeated = [
+                    r.idempotency_key
+                    for r, o in zip(records, outcomes, strict=True)
+                    if o is AddOutcome.DUPLICATE
+                ]
+                found = uow.events.find_many(repeated)
+                stored_in = {key: event.backfill_id for key, event in found.items()}
             uow.commit()
         statuses = {i: outcome for (i, _), outcome in zip(ready, outcomes, strict=True)}
+        if opened is not None:
+            checked = _outside_backfill(opened, ready, outcomes, checked, stored_in)
         return IngestReport(
             tuple(
                 _result(i, keys[i], problems, statuses.get(i))
@@ -142,13 +156,13 @@ class Ingestion:
         backfill: bool,
     ) -> list[tuple[ValidEvent | None, list[Problem]]]:
         valid = [event for event, problems in checked if event is not None and not problems]
-        facts = _BatchFacts.load(uow, valid, late_matters=not backfill)
+        facts = _BatchFacts.load(uow, valid, not backfill, now - self.grace_period)
         result = []
         for event, problems in checked:
             if event is not None and not problems:
                 problems = facts.customer_problems(event)
                 if not problems and not backfill:
-                    problems = facts.late_problems(event, now, self.grace_period)
+                    problems = facts.late_problems(event)
                 if problems and _stored_unchanged(uow, event):
                     problems = []  # a retry of a stored event: the store reports a duplicate
             result.append((event, problems))
@@ -161,10 +175,16 @@ class _BatchFacts:
 
     known: frozenset[str]
     by_external: Mapping[str, str]
-    closed_until: Mapping[str, datetime]
+    closed: Mapping[str, list[tuple[datetime, datetime]]]
 
     @classmethod
-    def load(cls, uow: UnitOfWork, events: Sequence[ValidEvent], late_matters: bool) -> _BatchFacts:
+    def load(
+        cls,
+        uow: UnitOfWork,
+        events: Sequence[ValidEvent],
+        late_matters: bool,
+        closed_by: datetime,
+    ) -> _BatchFacts:
         ids = sorted({e.customer_id for e in events if e.customer_id is not None})
         known = frozenset(uow.customers.find_many(ids))
         by_external: dict[str, str] = {}
@@ -174,9 +194,13 @@ class _BatchFacts:
                 customer = uow.customers.find_by(external_customer_id=external)
                 if customer is not None:
                     by_external[external] = customer.id
-        closed = (
-            uow.invoices.invoiced_until([*known, *by_external.values()]) if late_matters else {}
-        )
+        closed: dict[str, list[tuple[datetime, datetime]]] = {}
+        if late_matters and events:
+            closed = uow.invoices.closed_periods(
+                [*known, *by_external.values()],
+                ended_by=closed_by,
+                ending_after=min(e.timestamp for e in events),
+            )
         return cls(known, by_external, closed)
 
     def customer_problems(self, event: ValidEvent) -> list[Problem]:
@@ -185,20 +209,28 @@ class _BatchFacts:
             return []  # an unknown external id is kept and attributed once it exists
         return [Problem(("customer_id",), f"no customer {customer!r}")]
 
-    def late_problems(
-        self, event: ValidEvent, now: datetime, grace_period: timedelta
-    ) -> list[Problem]:
+    def late_problems(self, event: ValidEvent) -> list[Problem]:
         customer = event.customer_id or self.by_external.get(event.external_customer_id or "")
-        until = None if customer is None else self.closed_until.get(customer)
-        if until is None or event.timestamp >= until or now < until + grace_period:
+        period = None if customer is None else closed_period(self.closed, customer, event)
+        if period is None:
             return []
         return [
             Problem(
                 ("timestamp",),
-                f"falls in a period invoiced up to {until.isoformat()} and its grace period "
-                "has passed; send it as a backfill",
+                f"falls in the period {period[0].isoformat()} to {period[1].isoformat()}, "
+                "invoiced and past its grace period; send it as a backfill",
             )
         ]
+
+
+def closed_period(
+    closed: Mapping[str, list[tuple[datetime, datetime]]], customer: str, event: ValidEvent | Event
+) -> tuple[datetime, datetime] | None:
+    """The customer's closed invoice period the event's timestamp falls in, if any."""
+    for start, end in closed.get(customer, ()):
+        if start <= event.timestamp < end:
+            return start, end
+    return None
 
 
 def _stored_unchanged(uow: UnitOfWork, event: ValidEvent) -> bool:
@@ -239,6 +271,28 @@ def _into_backfill(
                 )
             )
     return kept, checked
+
+
+def _outside_backfill(
+    backfill: Backfill,
+    ready: list[tuple[int, ValidEvent]],
+    outcomes: list[AddOutcome],
+    checked: list[tuple[ValidEvent | None, list[Problem]]],
+    stored_in: Mapping[str, str | None],
+) -> list[tuple[ValidEvent | None, list[Problem]]]:
+    """Duplicates of events stored outside the backfill, rejected: closing the backfill
+    would replace the stored event and the resent one would not count."""
+    checked = list(checked)
+    for (index, event), outcome in zip(ready, outcomes, strict=True):
+        key = event.idempotency_key
+        if outcome is AddOutcome.DUPLICATE and stored_in.get(key) != backfill.id:
+            problem = Problem(
+                ("idempotency_key",),
+                f"{key!r} is stored outside backfill {backfill.id}; "
+                "send a backfill's events under keys of their own",
+            )
+            checked[index] = (event, [problem])
+    return checked
 
 
 def _conflicts_within(checked: Sequence[tuple[ValidEvent | None, list[Problem]]]) -> set[int]:

@@ -188,16 +188,18 @@ def rebuild_rollups(
         uow.usage_rollups.clear(metric.id, start, end)
         fresh = uow.usage.rollups(metric, start, end)
     else:
-        senders = sorted(set(customers), key=repr)
+        # Each identifier is a sender of its own: events carry one or the other.
+        pairs = list(customers)
+        senders = sorted(
+            {(cid, None) for cid, _ in pairs if cid is not None}
+            | {(None, ext) for _, ext in pairs if ext is not None},
+            key=repr,
+        )
         uow.usage_rollups.clear(metric.id, start, end, [customer_ref(*s) for s in senders])
         fresh = []
         for customer_id, external_id in senders:
             fresh += uow.usage.rollups(
-                metric,
-                start,
-                end,
-                customer_id=customer_id,
-                external_customer_id=None if customer_id is not None else external_id,
+                metric, start, end, customer_id=customer_id, external_customer_id=external_id
             )
     if fresh:
         uow.usage_rollups.accumulate(fresh)

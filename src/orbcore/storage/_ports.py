@@ -140,7 +140,9 @@ class EventRepository(Repository[Event], Protocol):
 
         Used where a change must see every stored event and every later insert must see
         the change (defining a metric builds its roll-ups from the stored events, while
-        ingestion reads the metrics after inserting its events).
+        ingestion reads the metrics after inserting its events), and to serialise changes
+        of event statuses (amendments, backfills) with each other and with metric builds.
+        Two holders of the lock run one after the other.
         """
         ...
 
@@ -258,9 +260,12 @@ class InvoiceRepository(Repository[Invoice], Protocol):
         """
         ...
 
-    def invoiced_until(self, customer_ids: Sequence[str]) -> dict[str, datetime]:
-        """For each customer with issued or paid invoices, the latest end of their
-        periods: usage before it has been invoiced. Customers without are left out."""
+    def closed_periods(
+        self, customer_ids: Sequence[str], *, ended_by: datetime, ending_after: datetime
+    ) -> dict[str, list[tuple[datetime, datetime]]]:
+        """Per customer, the ``(period_start, period_end)`` of its issued or paid invoices
+        whose period ended by ``ended_by`` and after ``ending_after``, oldest first.
+        Customers without any are left out."""
         ...
 
 

@@ -229,3 +229,11 @@ def test_numbers_differing_after_28_digits_are_different_bodies() -> None:
     assert a is not None
     assert b is not None
     assert a.body_hash != b.body_hash
+
+
+def test_a_negative_zero_is_the_same_body_as_zero() -> None:
+    zero, _ = validate_event(_one(properties={"n": Decimal("0.00")}))
+    negative, _ = validate_event(_one(properties={"n": Decimal("-0")}))
+    assert zero is not None
+    assert negative is not None
+    assert zero.body_hash == negative.body_hash

@@ -177,3 +177,19 @@ def test_group_values_are_text_with_numbers_by_value() -> None:
     props: dict[str, Any] = {"a": Decimal("1.50"), "b": True, "c": Decimal("1E+2"), "d": "x"}
     assert group_of(["a", "b", "c", "d", "e"], props) == ("1.5", "true", "100", "x", None)
     assert group_of(["z"], {"z": Decimal("-0.00")}) == ("0",)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "not an object",
+        None,
+        metric_json(metadata="abc"),
+        metric_json(metadata=[1]),
+        metric_json(group_by=[["a"]]),
+        metric_json(id="m" * 65),
+    ],
+)
+def test_any_bad_metric_input_is_a_validation_error(raw: Any) -> None:
+    with pytest.raises(ValidationError):
+        BillableMetric.from_json(raw, created_at=WHEN)

@@ -20,6 +20,7 @@ from orbcore._json import dumps_exact
 from orbcore.events import Event, EventLimits, ValidEvent, body_hash, validate_event
 from orbcore.events._body import is_plain_record
 from orbcore.events._validation import _full_checks, _plain_event
+from orbcore.money._numbers import EXACT
 from orbcore.storage._values import check_storable
 from orbcore.storage.sql._events import _flat_json
 
@@ -147,6 +148,11 @@ def test_a_plain_event_takes_the_fast_path() -> None:
     assert _plain_event(raw, EventLimits()) == validate_event(raw)[0] is not None
 
 
+def by_value(number: Decimal) -> Decimal:
+    """Every digit kept (no 28-digit context), and one zero whatever its sign."""
+    return Decimal(0) if number.is_zero() else number.normalize(EXACT)
+
+
 def canonical_body(event: ValidEvent) -> str:
     """The canonical body as docs/metering.md defines it, the long way round."""
     return dumps_exact(
@@ -156,7 +162,7 @@ def canonical_body(event: ValidEvent) -> str:
             "customer_id": event.customer_id,
             "external_customer_id": event.external_customer_id,
             "properties": {
-                name: value.normalize() if isinstance(value, Decimal) else value
+                name: by_value(value) if isinstance(value, Decimal) else value
                 for name, value in sorted(event.properties.items())
             },
         }

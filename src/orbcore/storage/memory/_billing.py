@@ -55,16 +55,23 @@ class MemoryInvoiceRepository(MemoryRepository[Invoice]):
         super().__init__(table, journal)
         self._counters = counters
 
-    def invoiced_until(self, customer_ids: Sequence[str]) -> dict[str, datetime]:
-        """The latest period end of each customer's issued or paid invoices."""
+    def closed_periods(
+        self, customer_ids: Sequence[str], *, ended_by: datetime, ending_after: datetime
+    ) -> dict[str, list[tuple[datetime, datetime]]]:
+        """The periods of each customer's issued or paid invoices that ended in
+        ``(ending_after, ended_by]``, oldest first."""
         self._journal.check()
         wanted = set(customer_ids)
-        until: dict[str, datetime] = {}
+        periods: dict[str, list[tuple[datetime, datetime]]] = {}
         for invoice in self._table.rows.values():
-            customer = invoice.customer_id
-            if customer in wanted and invoice.status in ("issued", "paid"):
-                until[customer] = max(invoice.period_end, until.get(customer, invoice.period_end))
-        return until
+            if (
+                invoice.customer_id in wanted
+                and invoice.status in ("issued", "paid")
+                and ending_after < invoice.period_end <= ended_by
+            ):
+                span = (invoice.period_start, invoice.period_end)
+                periods.setdefault(invoice.customer_id, []).append(span)
+        return {customer: sorted(spans) for customer, spans in periods.items()}
 
     def assign_number(self, invoice_id: str, prefix: str) -> Invoice:
         """Give the invoice the next number of ``prefix`` (1, 2, ...) and return it.

@@ -117,12 +117,14 @@ class SqlEventRepository(SqlRepository[Event]):
         return outcomes
 
     def lock_intake(self) -> None:
-        """Wait for the units of work inserting events to end, and keep others from
-        inserting until this one ends. SQLite's units of work already run one at a time."""
+        """Wait for the units of work inserting events (or holding this lock) to end, and
+        keep others from inserting until this one ends. SQLite's units of work already run
+        one at a time."""
         if self.connection.dialect.name == "postgresql":
             with translated("lock event intake"):
-                # SHARE conflicts with the ROW EXCLUSIVE lock every insert takes.
-                self.connection.execute(text("LOCK TABLE event_keys IN SHARE MODE"))
+                # Conflicts with the ROW EXCLUSIVE lock every insert takes, and with
+                # itself, so two holders never wait on each other's inserts.
+                self.connection.execute(text("LOCK TABLE event_keys IN SHARE ROW EXCLUSIVE MODE"))
 
     def _claim_keys(self, fresh: Sequence[Event]) -> set[str]:
         """Register the keys, in sorted order; return those that were new."""

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Connection, Row, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from orbcore.billing import Invoice, InvoiceLine
@@ -36,19 +36,27 @@ class SqlInvoiceRepository(SqlRepository[Invoice]):
             self._insert_lines(invoice.lines)
         return invoice
 
-    def invoiced_until(self, customer_ids: Sequence[str]) -> dict[str, datetime]:
+    def closed_periods(
+        self, customer_ids: Sequence[str], *, ended_by: datetime, ending_after: datetime
+    ) -> dict[str, list[tuple[datetime, datetime]]]:
         if not customer_ids:
             return {}
+        columns = invoices.c
         statement = (
-            select(invoices.c.customer_id, func.max(invoices.c.period_end))
+            select(columns.customer_id, columns.period_start, columns.period_end)
             .where(
-                invoices.c.customer_id.in_(sorted(set(customer_ids))),
-                invoices.c.status.in_(("issued", "paid")),
+                columns.customer_id.in_(sorted(set(customer_ids))),
+                columns.status.in_(("issued", "paid")),
+                columns.period_end <= ended_by,
+                columns.period_end > ending_after,
             )
-            .group_by(invoices.c.customer_id)
+            .order_by(columns.customer_id, columns.period_start, columns.period_end)
         )
+        periods: dict[str, list[tuple[datetime, datetime]]] = {}
         with translated("read invoiced periods"):
-            return {customer: end for customer, end in self.connection.execute(statement)}
+            for customer, start, end in self.connection.execute(statement):
+                periods.setdefault(customer, []).append((start, end))
+        return periods
 
     def find(self, key: str) -> Invoice | None:
         found = super().find(key)
