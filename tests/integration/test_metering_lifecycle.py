@@ -349,3 +349,14 @@ def test_each_invoiced_period_closes_at_the_end_of_its_own_grace(store: Store) -
     report = ingestion.ingest([late_january, late_february])
     assert [r.status for r in report.results] == [EventStatus.REJECTED, EventStatus.ACCEPTED]
     assert "2024-01-01" in str(report.results[0].problems[0])
+
+
+def test_long_group_values_roll_up_on_every_store(store: Store) -> None:
+    clock = VirtualClock(NOW)
+    metering, ingestion = Metering(store, clock), Ingestion(store, clock)
+    define(metering, "gb_by_path", "sum", group_by=["region"])
+    long_path = "/".join(["segment"] * 500)  # 3,999 characters
+    report = ingestion.ingest([event("long", 10, "3", region=long_path)])
+    assert report.count(EventStatus.ACCEPTED) == 1
+    quantities = both_ways(metering, "gb_by_path", DAY, DAY + timedelta(hours=1))
+    assert quantities == {(long_path,): Decimal(3)}

@@ -196,7 +196,8 @@ usage_rollups = Table(
     Column("metric_id", String(ID), nullable=False),
     Column("customer_id", String(ID), nullable=False),
     Column("bucket_start", UtcDateTime, nullable=False),
-    Column("group_key", String(KEY), nullable=False),
+    # Text: a group's values as JSON may be long (string properties reach 4,096 characters).
+    Column("group_key", Text, nullable=False),
     Column("count", BigInteger, nullable=False),
     Column("sum", ExactDecimal, nullable=False),
     Column("min", ExactDecimal),

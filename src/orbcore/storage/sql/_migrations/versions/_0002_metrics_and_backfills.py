@@ -72,8 +72,17 @@ def upgrade() -> None:
     op.add_column("events", sa.Column("amends", sa.String(length=255), nullable=True))
     op.add_column("events", sa.Column("replaced_by", sa.String(length=64), nullable=True))
 
+    with op.batch_alter_table("usage_rollups") as rollups:
+        rollups.alter_column(
+            "group_key", type_=sa.Text(), existing_type=sa.String(length=255), nullable=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("usage_rollups") as rollups:
+        rollups.alter_column(
+            "group_key", type_=sa.String(length=255), existing_type=sa.Text(), nullable=False
+        )
     op.drop_column("events", "replaced_by")
     op.drop_column("events", "amends")
     op.drop_index(op.f("ix_billable_metrics_event_name"), table_name="billable_metrics")
