@@ -360,3 +360,14 @@ def test_long_group_values_roll_up_on_every_store(store: Store) -> None:
     assert report.count(EventStatus.ACCEPTED) == 1
     quantities = both_ways(metering, "gb_by_path", DAY, DAY + timedelta(hours=1))
     assert quantities == {(long_path,): Decimal(3)}
+
+
+def test_a_metric_built_after_its_events_rolls_up_the_first_hour_of_time(store: Store) -> None:
+    clock = VirtualClock(NOW)
+    metering = Metering(store, clock)
+    Ingestion(store, clock).ingest(
+        [dict(event("first", 0, "4"), timestamp="0001-01-01T00:30:00Z")], backfill=True
+    )
+    define(metering, "gb_sum", "sum")
+    start = datetime(1, 1, 1, tzinfo=UTC)
+    assert both_ways(metering, "gb_sum", start, start + timedelta(hours=2)) == {(): Decimal(4)}

@@ -37,8 +37,8 @@ __all__ = ["Metering", "active_rolled_metrics", "feed_rollups", "quantities", "r
 
 # Wide enough for every event a store can hold, and a whole number of hours.
 _EVER = (
-    datetime.fromisoformat("0001-01-02T00:00:00+00:00"),
-    datetime.fromisoformat("9999-12-30T00:00:00+00:00"),
+    datetime.fromisoformat("0001-01-01T00:00:00+00:00"),
+    datetime.fromisoformat("9999-12-31T23:00:00+00:00"),
 )
 
 
