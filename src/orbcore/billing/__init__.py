@@ -19,6 +19,10 @@ from orbcore.billing._builder import build_invoice
 from orbcore.billing._builder_charge import RatedCharge
 from orbcore.billing._builder_draft import AppliedAdjustment, DraftLine, DraftSubLine, InvoiceDraft
 from orbcore.billing._builder_records import invoice_record
+from orbcore.billing._plan import PlanDefinition, price_record_id
+from orbcore.billing._plan_price import PlanPrice
+from orbcore.billing._plan_records import definition_from_records, plan_records
+from orbcore.billing._plan_terms import PhaseDiscount, PlanPhase, TrialConfig
 from orbcore.billing._proration import (
     MidPeriodChange,
     ProrationRounding,
@@ -114,8 +118,12 @@ __all__ = [
     "MidPeriodChange",
     "Minimum",
     "PercentageDiscount",
+    "PhaseDiscount",
     "Plan",
     "PlanChange",
+    "PlanDefinition",
+    "PlanPhase",
+    "PlanPrice",
     "Price",
     "PriceInterval",
     "PriceKind",
@@ -132,6 +140,7 @@ __all__ = [
     "TaxCalculator",
     "TaxContext",
     "TaxableLine",
+    "TrialConfig",
     "UsageDiscount",
     "add_price_interval",
     "apply_coupon",
@@ -146,12 +155,15 @@ __all__ = [
     "charges_for_period",
     "charges_on",
     "coupon_window",
+    "definition_from_records",
     "end_price_interval",
     "invoice_dates",
     "invoice_record",
     "mid_period_change",
     "parse_adjustment",
     "parse_adjustments",
+    "plan_records",
+    "price_record_id",
     "prorate_amount",
     "round_amounts",
     "term_cadence",
