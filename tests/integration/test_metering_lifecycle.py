@@ -91,6 +91,10 @@ def test_rollups_answer_like_events_for_periods_off_the_hour(store: Store) -> No
         ("eu",): sum(Decimal(f"{i}.5") for i in inside if i % 3 == 0),
         ("us",): sum(Decimal(f"{i}.5") for i in inside if i % 3),
     }
+    define(metering, "uploads", "count")
+    assert both_ways(metering, "uploads", start, end) == {(): Decimal(len(inside))}
+    define(metering, "gb_max", "max")
+    assert both_ways(metering, "gb_max", start, end) == {(): max(Decimal(f"{i}.5") for i in inside)}
     mean = both_ways(metering, "gb_avg", start, end)[()]
     assert mean == (sum(Decimal(f"{i}.5") for i in inside) / len(inside)).quantize(Decimal("1E-12"))
 

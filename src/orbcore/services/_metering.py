@@ -148,10 +148,11 @@ def quantities(
     if not refs:
         raise ValidationError.at((), "give customer_id, external_customer_id or both")
     parts = [uow.usage_rollups.partials(metric.id, first, last, refs, only_for=metric.aggregation)]
+    need = metric.aggregation
     if start < first:
-        parts.append(uow.usage.partials(metric, start, first, **who))
+        parts.append(uow.usage.partials(metric, start, first, only_for=need, **who))
     if last < end:
-        parts.append(uow.usage.partials(metric, last, end, **who))
+        parts.append(uow.usage.partials(metric, last, end, only_for=need, **who))
     merged: dict[GroupKey, Partial] = {}
     for part in parts:
         for group, partial in part.items():

@@ -219,9 +219,11 @@ class UsageQueries(Protocol):
         *,
         customer_id: str | None = None,
         external_customer_id: str | None = None,
+        only_for: Aggregation | None = None,
     ) -> dict[GroupKey, Partial]:
         """Count, sum, min and max of the metric's values per group (decomposable
-        metrics only), to be merged with roll-ups.
+        metrics only), to be merged with roll-ups. With ``only_for``, the store may leave
+        out the parts that aggregation does not read, as roll-up ``partials`` may.
 
         Raises:
             ValidationError: no customer given, the period is not valid, or the metric

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from orbcore._errors import ValidationError
 from orbcore.events import (
+    Aggregation,
     BillableMetric,
     Event,
     GroupKey,
@@ -51,6 +52,7 @@ class MemoryUsageQueries:
         *,
         customer_id: str | None = None,
         external_customer_id: str | None = None,
+        only_for: Aggregation | None = None,
     ) -> dict[GroupKey, Partial]:
         _require_customer(customer_id, external_customer_id)
         check_period(start, end)

@@ -17,21 +17,10 @@ from orbcore.storage._values import check_claim, check_storable
 from orbcore.storage.sql._repository import SqlRepository
 from orbcore.storage.sql._tables import ledger_entries, outbox, usage_rollups
 from orbcore.storage.sql._translate import translated
-from orbcore.storage.sql._usage import pushdown, to_decimal
+from orbcore.storage.sql._usage import _FOLDS, NEEDS, pushdown, to_decimal
 from orbcore.webhooks import OutboxMessage
 
 __all__ = ["SqlLedgerRepository", "SqlOutboxRepository", "SqlUsageRollupRepository"]
-
-
-_FOLDS = ("sum", "min", "max")
-# What each decomposable aggregation reads of a partial, besides the count.
-_NEEDS: dict[Aggregation | None, tuple[str, ...]] = {
-    Aggregation.COUNT: (),
-    Aggregation.SUM: ("sum",),
-    Aggregation.AVERAGE: ("sum",),
-    Aggregation.MIN: ("min",),
-    Aggregation.MAX: ("max",),
-}
 
 
 class SqlUsageRollupRepository(SqlRepository[UsageRollup]):
@@ -92,7 +81,7 @@ class SqlUsageRollupRepository(SqlRepository[UsageRollup]):
         database (exactly on SQLite too, whose decimals are text). ``only_for`` skips the
         parts its aggregation does not read: on SQLite each is a Python call per row."""
         table, sql = usage_rollups, pushdown(self.connection)
-        wanted = _NEEDS.get(only_for, ("sum", "min", "max"))
+        wanted = NEEDS.get(only_for, _FOLDS)
         folds = [sql.fold(how, table.c[how]) if how in wanted else literal(None) for how in _FOLDS]
         statement = (
             select(table.c.group_key, func.sum(table.c.count), *folds)

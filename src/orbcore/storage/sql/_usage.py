@@ -40,6 +40,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     not_,
+    null,
     or_,
     select,
     true,
@@ -206,6 +207,18 @@ class _SqlitePushdown(Pushdown):
         return type_coerce(hour, UtcDateTime())
 
 
+_FOLDS = ("sum", "min", "max")
+NEEDS: dict[Aggregation | None, tuple[str, ...]] = {
+    Aggregation.COUNT: (),
+    Aggregation.SUM: ("sum",),
+    Aggregation.AVERAGE: ("sum",),
+    Aggregation.MIN: ("min",),
+    Aggregation.MAX: ("max",),
+}
+"""What each decomposable aggregation reads of a partial besides its count: the other
+folds are left out (on SQLite each is a Python call per row)."""
+
+
 def pushdown(connection: Connection) -> Pushdown:
     """The :class:`Pushdown` of ``connection``'s database."""
     return _SqlitePushdown() if connection.dialect.name == "sqlite" else Pushdown()
@@ -245,7 +258,7 @@ class SqlUsageQueries:
             return self._values(query.unique(start, end))
         if aggregation is Aggregation.LATEST:
             return self._values(query.latest(start, end))
-        partials = self._partials(query, start, end)
+        partials = self._partials(query, start, end, NEEDS[metric.aggregation])
         return {
             group: value
             for group, p in partials.items()
@@ -260,12 +273,13 @@ class SqlUsageQueries:
         *,
         customer_id: str | None = None,
         external_customer_id: str | None = None,
+        only_for: Aggregation | None = None,
     ) -> dict[GroupKey, Partial]:
         _require_customer(customer_id, external_customer_id)
         check_period(start, end)
         require_decomposable(metric)
         query = _Query(pushdown(self._connection()), metric, customer_id, external_customer_id)
-        return self._partials(query, start, end)
+        return self._partials(query, start, end, NEEDS.get(only_for, _FOLDS))
 
     def rollups(
         self,
@@ -289,8 +303,10 @@ class SqlUsageQueries:
         records = [rollup(metric.id, *where, part) for where, part in merged.items()]
         return sorted(records, key=lambda r: (r.customer_id, r.bucket_start, r.group_key))
 
-    def _partials(self, query: _Query, start: datetime, end: datetime) -> dict[GroupKey, Partial]:
-        rows = self._rows(query.partials(start, end))
+    def _partials(
+        self, query: _Query, start: datetime, end: datetime, wanted: Sequence[str] = _FOLDS
+    ) -> dict[GroupKey, Partial]:
+        rows = self._rows(query.partials(start, end, wanted))
         return {_group(row[:-4]): query.partial(row[-4:]) for row in rows}
 
     def _values(self, statement: Any) -> Quantities:
@@ -343,22 +359,25 @@ class _Query:
             return literal(1).label("value")
         return self.sql.number(name).label("value")
 
-    def _aggregates(self, selected: Subquery) -> list[Expr]:
+    def _aggregates(self, selected: Subquery, wanted: Sequence[str] = _FOLDS) -> list[Expr]:
         value = selected.c.value
-        return [func.count(), *(self.sql.fold(how, value) for how in ("sum", "min", "max"))]
+        folds = [self.sql.fold(how, value) if how in wanted else null() for how in _FOLDS]
+        return [func.count(), *folds]
 
     def partial(self, values: Sequence[Any]) -> Partial:
         """A partial from a row's count, sum, min and max."""
         count = int(values[0])
         if self.metric.property is None:  # count: every event is worth one
             return Partial(count, Decimal(count), Decimal(1), Decimal(1))
-        low, high = (to_decimal(v) for v in values[2:4])
-        return Partial(count, to_decimal(values[1]), low, high)
+        low, high = (None if v is None else to_decimal(v) for v in values[2:4])
+        total = Decimal(0) if values[1] is None else to_decimal(values[1])
+        return Partial(count, total, low, high)
 
-    def partials(self, start: datetime, end: datetime) -> Any:
+    def partials(self, start: datetime, end: datetime, wanted: Sequence[str] = _FOLDS) -> Any:
         selected = self._selected(self._value(), since=start, end=end)
         groups = self._groups(selected)
-        return _per_group(select(*groups, *self._aggregates(selected)), groups)
+        statement = select(*groups, *self._aggregates(selected, wanted)).select_from(selected)
+        return _per_group(statement, groups)
 
     def rollups(self, start: datetime, end: datetime) -> Any:
         hour = self.sql.hour(events.c.timestamp).label("hour")
