@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy
+from _postgres import fresh_postgres
 
 from orbcore import VirtualClock
 from orbcore._json import dumps_exact
@@ -215,21 +215,6 @@ def postgres_copy_figures(fresh: Runs, events: list[Event]) -> dict[str, float]:
             drop()
 
     return best_of(run)
-
-
-def fresh_postgres(url: str) -> tuple[str, Callable[[], None]]:
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    engine = sqlalchemy.create_engine(url)
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-
-    def drop() -> None:
-        with engine.begin() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        engine.dispose()
-
-    separator = "&" if "?" in url else "?"
-    return f"{url}{separator}options=-c%20search_path%3D{schema}", drop
 
 
 def main() -> None:

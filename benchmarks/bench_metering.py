@@ -22,12 +22,12 @@ import argparse
 import os
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy
+from _postgres import fresh_postgres
 
 from orbcore import VirtualClock
 from orbcore.billing import Customer
@@ -143,21 +143,6 @@ def _sqlite_text(instant: datetime) -> str:
 
     bound = UtcDateTime().process_bind_param(instant, sqlalchemy.create_engine("sqlite://").dialect)
     return str(bound)
-
-
-def fresh_postgres(url: str) -> tuple[str, Callable[[], None]]:
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    engine = sqlalchemy.create_engine(url)
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-
-    def drop() -> None:
-        with engine.begin() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        engine.dispose()
-
-    separator = "&" if "?" in url else "?"
-    return f"{url}{separator}options=-c%20search_path%3D{schema}", drop
 
 
 def ms(seconds: object) -> str:

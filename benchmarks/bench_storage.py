@@ -14,13 +14,13 @@ import os
 import random
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy
+from _postgres import fresh_postgres
 
 from orbcore.billing import Customer
 from orbcore.events import Event
@@ -188,21 +188,6 @@ def raw_dict_figures(rows: int) -> dict[str, float]:
         for start in range(0, len(ordered), BATCH):
             ordered[start : start + BATCH]
     return {name: sum(values) for name, values in seconds.items()}
-
-
-def fresh_postgres(url: str) -> tuple[str, Callable[[], None]]:
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    engine = sqlalchemy.create_engine(url)
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-
-    def drop() -> None:
-        with engine.begin() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        engine.dispose()
-
-    separator = "&" if "?" in url else "?"
-    return f"{url}{separator}options=-c%20search_path%3D{schema}", drop
 
 
 def main() -> None:

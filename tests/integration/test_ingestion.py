@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,23 +17,6 @@ from orbcore.storage import Query, Store, open_store
 
 NOW = datetime(2024, 2, 1, 13, 0, tzinfo=UTC)
 ACCEPTED, DUPLICATE, REJECTED = EventStatus.ACCEPTED, EventStatus.DUPLICATE, EventStatus.REJECTED
-
-
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "memory":
-        opened = open_store("memory://")
-    elif request.param == "sqlite":
-        opened = open_store(f"sqlite:///{tmp_path}/ingest.db")
-    else:
-        opened = open_store(request.getfixturevalue("fresh_postgres_url"))
-    with opened.unit_of_work() as uow:
-        uow.customers.add(
-            Customer(id="cus_1", name="Acme", created_at=NOW, external_customer_id="acme")
-        )
-        uow.commit()
-    yield opened
-    opened.close()
 
 
 def event(key: str, **changes: Any) -> dict[str, Any]:

@@ -7,39 +7,20 @@ missed an event, counted one twice or kept a replaced one fails here.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from orbcore import ConflictError, NotFoundError, ValidationError, VirtualClock
-from orbcore.billing import Customer, Invoice
+from orbcore.billing import Invoice
 from orbcore.events import Quantities
 from orbcore.services import Amendments, Backfills, EventStatus, Ingestion, Metering
-from orbcore.storage import Query, Store, open_store
+from orbcore.storage import Query, Store
 
 NOW = datetime(2024, 2, 1, 13, 0, tzinfo=UTC)
 DAY = datetime(2024, 2, 1, tzinfo=UTC)
-
-
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "memory":
-        opened = open_store("memory://")
-    elif request.param == "sqlite":
-        opened = open_store(f"sqlite:///{tmp_path}/metering.db")
-    else:
-        opened = open_store(request.getfixturevalue("fresh_postgres_url"))
-    with opened.unit_of_work() as uow:
-        uow.customers.add(
-            Customer(id="cus_1", name="Acme", created_at=NOW, external_customer_id="acme")
-        )
-        uow.commit()
-    yield opened
-    opened.close()
 
 
 def event(key: str, minute: int, gb: str, *, region: str = "us", **who: str) -> dict[str, Any]:
