@@ -16,11 +16,9 @@ from __future__ import annotations
 import csv
 import json
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, TextIO
@@ -42,7 +40,6 @@ CSV_COLUMNS = (
     "properties",
 )
 _REQUIRED_COLUMNS = ("idempotency_key", "event_name", "timestamp")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _SKIP_CHUNK = 65_536
 
 
@@ -189,7 +186,8 @@ class _Tally:
         if result is None:
             self.errors.append(LineError(entry.line, entry.key, entry.problems))
         elif status is EventStatus.REJECTED:
-            self.errors.append(LineError(entry.line, result.idempotency_key, result.problems))
+            problems = tuple(_shown(problem) for problem in result.problems)
+            self.errors.append(LineError(entry.line, entry.key, problems))
 
     def progress(self) -> ImportProgress:
         counts = self.counts
@@ -373,48 +371,18 @@ def _screened(entries: Iterable[_Entry], limits: EventLimits) -> Iterator[_Entry
     """Add the problems found before ingestion; a row with a bad ``properties`` cell also
     gets the problems of its other fields."""
     for entry in entries:
-        unsafe = _unsafe(entry.raw)
-        if unsafe:
-            yield _Entry(entry.line, entry.raw, entry.problems + unsafe)
-        elif entry.problems and isinstance(entry.raw, Mapping):
+        if entry.problems and isinstance(entry.raw, Mapping):
             _, more = validate_event(entry.raw, limits)
             yield _Entry(entry.line, entry.raw, entry.problems + tuple(more))
         else:
             yield entry
 
 
-def _unsafe(raw: object) -> tuple[Problem, ...]:
-    """What ``validate_event`` raises on instead of reporting: text that is not valid
-    Unicode (bytes that are not UTF-8, lone surrogates from JSON escapes), and a timestamp
-    whose UTC time falls outside the years 1 to 9999."""
-    if not isinstance(raw, Mapping):
-        return ()
-    problems = [*_bad_text(raw, ()), *_bad_text(raw.get("properties"), ("properties",))]
-    if _out_of_range(raw.get("timestamp")):
-        problems.append(Problem(("timestamp",), "is out of range in UTC (years 1 to 9999)"))
-    return tuple(problems)
-
-
-def _bad_text(fields: object, path: tuple[str, ...]) -> Iterator[Problem]:
-    if not isinstance(fields, Mapping):
-        return
-    for name, value in fields.items():
-        if _SURROGATE.search(name) or (isinstance(value, str) and _SURROGATE.search(value)):
-            yield Problem((*path, _printable(name)), "is not valid UTF-8 text")
-
-
-def _out_of_range(value: object) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        instant = datetime.fromisoformat(value)
-        if instant.utcoffset() is not None:
-            instant.astimezone(UTC)
-    except ValueError:
-        return False  # validation reports it
-    except OverflowError:
-        return True
-    return False
+def _shown(problem: Problem) -> Problem:
+    """``problem`` with any text that cannot be encoded (lone surrogates) escaped, so a
+    report always prints."""
+    path = tuple(_printable(part) if isinstance(part, str) else part for part in problem.path)
+    return Problem(path, _printable(problem.message))
 
 
 def _printable(text: str) -> str:
