@@ -21,8 +21,14 @@ from orbcore.billing import (
     LedgerEntry,
     Plan,
     Price,
+    PriceRef,
     Subscription,
+    SubscriptionTimeline,
+    apply_coupon,
+    cancel_subscription,
+    change_fixed_fee_quantity,
 )
+from orbcore.calendar import Cadence
 from orbcore.events import (
     Aggregation,
     Backfill,
@@ -78,6 +84,13 @@ def plan(**fields: Any) -> Plan:
         "external_plan_id": f"ext_pln_{n:06d}",
         "net_terms": 30,
         "metadata": {"family": "api"},
+        "terms": {
+            "default_invoice_memo": "Thank you",
+            "trial_config": {"trial_period": 14, "trial_period_unit": "days"},
+            "adjustments": [
+                {"adjustment_type": "percentage_discount", "percentage_discount": RATE}
+            ],
+        },
     }
     return Plan(**(values | fields))
 
@@ -102,6 +115,7 @@ def price(**fields: Any) -> Price:
             "prorate": True,
         },
         "fixed_price_quantity": RATE,
+        "details": {"position": 0, "item_id": f"item_{n:06d}", "plan_terms": {"memo": None}},
     }
     return Price(**(values | fields))
 
@@ -119,8 +133,27 @@ def subscription(**fields: Any) -> Subscription:
         "alignment": {"type": "billing_cycle_day", "day": 15},
         "trial_end_date": at(hours=n + 24 * 14),
         "metadata": {"source": "sales"},
+        "timeline": timeline_json(at(hours=n)),
     }
     return Subscription(**(values | fields))
+
+
+def timeline_json(start: datetime) -> dict[str, Any]:
+    """The JSON form of a timeline with a fractional quantity change, a coupon and an end."""
+    timeline = SubscriptionTimeline.create(
+        start,
+        [PriceRef.fixed_fee("seats", Cadence.monthly(), quantity="2.50")],
+        timezone="America/Santiago",
+        trial_days=14,
+    )
+    timeline = change_fixed_fee_quantity(
+        timeline, "seats", SMALL_AMOUNT, effective=start + timedelta(days=20)
+    )
+    timeline = apply_coupon(timeline, "WELCOME", as_of=start, duration_in_months=3)
+    ends = start + timedelta(days=90)
+    return cancel_subscription(
+        timeline, "requested_date", as_of=start, cancellation_date=ends
+    ).to_json()
 
 
 def event(**fields: Any) -> Event:

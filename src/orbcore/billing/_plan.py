@@ -29,10 +29,8 @@ from orbcore.billing._timeline_periods import billing_cadence, term_cadence
 from orbcore.calendar import Cadence
 from orbcore.money import get_currency
 
-__all__ = ["RESERVED_METADATA_PREFIX", "PlanDefinition", "price_record_id"]
+__all__ = ["PlanDefinition", "price_record_id"]
 
-RESERVED_METADATA_PREFIX = "orbcore."
-"""Metadata keys orbcore keeps for itself (see :func:`orbcore.billing.plan_records`)."""
 
 _FIELDS = (
     "name",
@@ -215,9 +213,6 @@ def _head(plan: Mapping[str, Any], found: Problems) -> dict[str, Any]:
     if memo is not None and not isinstance(memo, str):
         found.add(("default_invoice_memo",), f"expected a string, got {memo!r}")
     metadata = found.labels(plan, "metadata", ())
-    for key in metadata:
-        if key.startswith(RESERVED_METADATA_PREFIX):
-            found.add(("metadata", key), f"keys starting {RESERVED_METADATA_PREFIX!r} are kept")
     return {
         "name": found.text(plan, "name", (), required=True),
         "currency": _currency(plan, found),

@@ -5,10 +5,12 @@ its model type and config, cadence, kind, billing mode, metric and quantity, so 
 older versions still rate and still make :class:`~orbcore.billing.PriceRef` values. A
 custom cadence is written ``custom:<duration>:<day|month>`` in the ``cadence`` column.
 
-What the records have no column for (the order of the prices, their items, currencies
-and own adjustments, the plan's adjustments, trial, phases and invoice memo) is kept as
-exact JSON under the reserved key ``orbcore.plan`` of ``Plan.metadata``. The ``Plan`` row
-describes the version in force, so :func:`definition_from_records` rebuilds that version.
+The rest is exact JSON. ``Price.details`` holds the price's ``position`` in its plan,
+its ``item``/``item_id``, own ``currency`` and ``adjustments``, and ``plan_terms``: the
+terms of its plan version (``default_invoice_memo``, ``adjustments``, ``trial_config``,
+``plan_phases``). ``Plan.terms`` holds the same terms for the version in force. Name,
+currency, external id, net terms and metadata are the plan's, shared by its versions, so
+a version's price rows with the plan row rebuild that version.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from datetime import datetime
 from typing import Any
 
 from orbcore._errors import Problem, ValidationError
-from orbcore._json import dumps_exact, loads_exact
 from orbcore.billing._plan import PlanDefinition, price_record_id
 from orbcore.billing._plan_price import PlanPrice
 from orbcore.billing._records import Plan, Price
@@ -27,7 +28,6 @@ from orbcore.calendar._zone import ensure_aware
 
 __all__ = ["definition_from_records", "plan_records"]
 
-_KEY = "orbcore.plan"
 _PLAN_EXTRAS = ("default_invoice_memo", "adjustments", "trial_config", "plan_phases")
 _PRICE_EXTRAS = ("item", "item_id", "currency", "adjustments")
 
@@ -63,6 +63,7 @@ def plan_records(
     if not isinstance(plan_id, str) or not plan_id:
         raise ValidationError.at(("plan_id",), "must be a non-empty string")
     created = ensure_aware(created_at, "created_at")
+    body = definition.to_orb()
     plan = Plan(
         id=plan_id,
         name=definition.name,
@@ -71,82 +72,94 @@ def plan_records(
         external_plan_id=definition.external_plan_id,
         plan_version=definition.version,
         net_terms=definition.net_terms,
-        metadata={**definition.metadata, _KEY: dumps_exact(_extras(definition))},
+        metadata=dict(definition.metadata),
+        terms=_terms(body),
     )
-    return plan, [_price_row(p, plan_id, definition, created) for p in definition.prices]
+    rows = [
+        _price_row(price, plan_id, definition, created, _details(body, n))
+        for n, price in enumerate(definition.prices)
+    ]
+    return plan, rows
 
 
-def definition_from_records(plan: Plan, prices: Sequence[Price]) -> PlanDefinition:
-    """The definition stored by :func:`plan_records`: the version ``plan`` is at.
+def definition_from_records(
+    plan: Plan, prices: Sequence[Price], *, version: int | None = None
+) -> PlanDefinition:
+    """The definition stored by :func:`plan_records`.
 
     Args:
         plan: the plan row.
         prices: its price rows; rows of other versions are skipped, so all of a plan's
             rows may be passed.
+        version: the version to rebuild; the one ``plan`` is at if omitted.
 
     Raises:
         ValidationError: rows of another plan, ids not made by :func:`price_record_id`,
-            or stored values that no longer make a valid plan (each with its path).
+            no rows for an older version, or stored values that no longer make a valid
+            plan (each with its path).
     """
+    wanted = plan.plan_version if version is None else version
     problems = [
         Problem(("prices", n, "plan_id"), f"belongs to plan {row.plan_id!r}, not {plan.id!r}")
         for n, row in enumerate(prices)
         if row.plan_id != plan.id
     ]
-    extras = _stored_extras(plan)
-    prefix = price_record_id(plan.id, plan.plan_version, "")
-    rows: list[tuple[str, Price]] = []
+    prefix = price_record_id(plan.id, wanted, "")
+    rows: list[tuple[str, int, Price]] = []
     for n, row in enumerate(prices):
-        if row.plan_version != plan.plan_version:
+        if row.plan_version != wanted:
             continue
         if not row.id.startswith(prefix) or len(row.id) == len(prefix):
             problems.append(Problem(("prices", n, "id"), f"is not a {prefix}<price id> id"))
-        rows.append((row.id[len(prefix) :], row))
+        rows.append((row.id[len(prefix) :], n, row))
+    if not rows and wanted != plan.plan_version:
+        problems.append(Problem(("version",), f"no price rows of version {wanted}"))
+    stored = plan.terms if wanted == plan.plan_version or not rows else rows[0][2].details
+    terms = stored if wanted == plan.plan_version else stored.get("plan_terms", {})
+    if not isinstance(terms, Mapping):
+        problems.append(Problem(("prices", rows[0][1], "details", "plan_terms"), "not an object"))
+        terms = {}
     if problems:
         raise ValidationError(problems)
-    stored = extras.get("prices")
-    order = list(stored) if isinstance(stored, Mapping) else []
-    rows.sort(key=lambda pair: order.index(pair[0]) if pair[0] in order else len(order))
-    per_price = stored if isinstance(stored, Mapping) else {}
+    rows.sort(key=lambda entry: _position(entry[2]))
     raw: dict[str, Any] = {
         "name": plan.name,
         "currency": plan.currency,
         "net_terms": plan.net_terms,
-        "version": plan.plan_version,
-        "metadata": {key: value for key, value in plan.metadata.items() if key != _KEY},
-        "prices": [_price_json(local, row, per_price.get(local, {})) for local, row in rows],
+        "version": wanted,
+        "metadata": plan.metadata,
+        "prices": [_price_json(local, row) for local, _, row in rows],
     }
     if plan.external_plan_id is not None:
         raw["external_plan_id"] = plan.external_plan_id
-    raw |= {key: extras[key] for key in _PLAN_EXTRAS if key in extras}
+    raw |= {key: terms[key] for key in _PLAN_EXTRAS if key in terms}
     return PlanDefinition.from_orb(raw)
 
 
-def _extras(definition: PlanDefinition) -> dict[str, Any]:
-    body = definition.to_orb()
-    extras = {key: body[key] for key in _PLAN_EXTRAS if key in body}
-    extras["prices"] = {
-        price["id"]: {key: price[key] for key in _PRICE_EXTRAS if key in price}
-        for price in body["prices"]
-    }
-    return extras
+def _terms(body: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: body[key] for key in _PLAN_EXTRAS if key in body}
 
 
-def _stored_extras(plan: Plan) -> Mapping[str, Any]:
-    text = plan.metadata.get(_KEY)
-    if text is None:
-        return {}
-    try:
-        extras = loads_exact(text)
-    except (ValueError, RecursionError) as exc:
-        raise ValidationError.at(("metadata", _KEY), f"is not JSON: {exc}") from exc
-    if not isinstance(extras, Mapping):
-        raise ValidationError.at(("metadata", _KEY), "is not a JSON object")
-    return extras
+def _details(body: Mapping[str, Any], position: int) -> dict[str, Any]:
+    price = body["prices"][position]
+    own = {key: price[key] for key in _PRICE_EXTRAS if key in price}
+    return {"position": position, **own, "plan_terms": _terms(body)}
+
+
+def _position(row: Price) -> tuple[int, int, str]:
+    """Rows by their stored position; rows without one last, by id."""
+    position = row.details.get("position")
+    if isinstance(position, int) and not isinstance(position, bool):
+        return (0, position, row.id)
+    return (1, 0, row.id)
 
 
 def _price_row(
-    price: PlanPrice, plan_id: str, definition: PlanDefinition, created: datetime
+    price: PlanPrice,
+    plan_id: str,
+    definition: PlanDefinition,
+    created: datetime,
+    details: dict[str, Any],
 ) -> Price:
     return Price(
         id=price_record_id(plan_id, definition.version, price.id),
@@ -162,10 +175,11 @@ def _price_row(
         billable_metric_id=price.billable_metric_id,
         config=price.config.model_dump(mode="python", exclude_unset=True),
         fixed_price_quantity=price.fixed_price_quantity,
+        details=details,
     )
 
 
-def _price_json(price_id: str, row: Price, extras: object) -> dict[str, Any]:
+def _price_json(price_id: str, row: Price) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": price_id,
         "name": row.name,
@@ -179,8 +193,7 @@ def _price_json(price_id: str, row: Price, extras: object) -> dict[str, Any]:
         body["fixed_price_quantity"] = row.fixed_price_quantity
     if row.billable_metric_id is not None:
         body["billable_metric_id"] = row.billable_metric_id
-    if isinstance(extras, Mapping):
-        body |= extras
+    body |= {key: row.details[key] for key in _PRICE_EXTRAS if key in row.details}
     return body
 
 

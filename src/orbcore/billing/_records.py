@@ -46,7 +46,11 @@ class Customer:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Plan:
-    """A named set of prices. ``plan_version`` is the catalog version now in force."""
+    """A named set of prices. ``plan_version`` is the catalog version now in force.
+
+    ``terms`` holds that version's plan terms as exact JSON (its adjustments, trial,
+    phases and invoice memo; see :func:`orbcore.billing.plan_records`).
+    """
 
     id: str
     name: str
@@ -57,12 +61,17 @@ class Plan:
     plan_version: int = 1
     net_terms: int = 0
     metadata: dict[str, str] = field(default_factory=dict)
+    terms: JsonObject = field(default_factory=dict)
     revision: int = 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Price:
-    """One price of one version of a plan, in Orb's shape (``model_type`` + config)."""
+    """One price of one version of a plan, in Orb's shape (``model_type`` + config).
+
+    ``details`` holds, as exact JSON, what the columns do not: the price's position, item
+    and own adjustments, and the terms of its plan version.
+    """
 
     id: str
     plan_id: str
@@ -77,11 +86,16 @@ class Price:
     billable_metric_id: str | None = None
     config: JsonObject = field(default_factory=dict)
     fixed_price_quantity: Decimal | None = None
+    details: JsonObject = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Subscription:
-    """A customer's subscription to a version of a plan."""
+    """A customer's subscription to a version of a plan.
+
+    ``timeline`` is the subscription's :class:`~orbcore.billing.SubscriptionTimeline` in
+    its JSON form (:meth:`~orbcore.billing.SubscriptionTimeline.to_json`); empty if none.
+    """
 
     id: str
     customer_id: str
@@ -95,6 +109,7 @@ class Subscription:
     trial_end_date: datetime | None = None
     net_terms: int = 0
     metadata: dict[str, str] = field(default_factory=dict)
+    timeline: JsonObject = field(default_factory=dict)
     revision: int = 1
 
 

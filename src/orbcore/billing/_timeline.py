@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from orbcore._checks import require_int
@@ -167,6 +168,39 @@ class SubscriptionTimeline:
             trial_end=trial_end,
             day_count=day_count,
         )
+
+    def to_json(self) -> dict[str, Any]:
+        """The timeline as exact JSON: decimals as text, instants as ISO 8601 text.
+
+        :meth:`from_json` reads it back equal; ``Subscription.timeline`` stores it.
+
+        >>> from orbcore import Cadence
+        >>> from orbcore.billing import PriceRef
+        >>> timeline = SubscriptionTimeline.create(
+        ...     date(2024, 1, 1), [PriceRef.fixed_fee("seats", Cadence.monthly(), quantity=3)]
+        ... )
+        >>> raw = timeline.to_json()
+        >>> raw["start"], raw["intervals"][0]["quantity"]
+        ('2024-01-01T00:00:00+00:00', '3')
+        >>> SubscriptionTimeline.from_json(raw) == timeline
+        True
+        """
+        # Imported here: the JSON module builds timelines, so it imports this one.
+        from orbcore.billing._timeline_json import timeline_to_json
+
+        return timeline_to_json(self)
+
+    @classmethod
+    def from_json(cls, raw: object) -> SubscriptionTimeline:
+        """The timeline whose :meth:`to_json` form is ``raw``.
+
+        Raises:
+            ValidationError: every problem of ``raw``, each with its JSON path.
+        """
+        # Imported here: the JSON module builds timelines, so it imports this one.
+        from orbcore.billing._timeline_json import timeline_from_json
+
+        return timeline_from_json(raw)
 
     def status(self, as_of: datetime) -> SubscriptionStatus:
         """``upcoming`` before the start, ``ended`` from the end, else ``active``.

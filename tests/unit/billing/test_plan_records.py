@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -117,13 +116,56 @@ def test_the_columns_hold_what_storage_filters_on_and_rating_needs() -> None:
     assert {seats.created_at, storage.created_at, plan_row.created_at} == {CREATED}
 
 
-def test_what_has_no_column_is_kept_as_exact_json_under_a_reserved_key() -> None:
-    plan_row, _ = plan_records(full(), "pln_scale", CREATED)
-    assert set(plan_row.metadata) == {"tier", "orbcore.plan"}
-    kept = json.loads(plan_row.metadata["orbcore.plan"], parse_float=Decimal)
-    assert list(kept["prices"]) == ["seats", "gb"]
-    assert kept["prices"]["gb"] == {"item_id": "item_storage"}
-    assert kept["trial_config"] == {"trial_period": 14, "trial_period_unit": "days"}
+def test_what_has_no_column_is_kept_as_json_in_terms_and_details() -> None:
+    plan_row, (seats, storage) = plan_records(full(), "pln_scale", CREATED)
+    assert plan_row.metadata == {"tier": "3"}
+    assert set(plan_row.terms) == {
+        "default_invoice_memo",
+        "adjustments",
+        "trial_config",
+        "plan_phases",
+    }
+    assert plan_row.terms["trial_config"] == {"trial_period": 14, "trial_period_unit": "days"}
+    assert storage.details == {
+        "position": 1,
+        "item_id": "item_storage",
+        "plan_terms": plan_row.terms,
+    }
+    assert seats.details["position"] == 0
+    assert seats.details["item"] == {"id": "item_seats", "name": "Seats"}
+    assert seats.details["adjustments"][0]["adjustment_type"] == "maximum"
+
+
+def test_metadata_keys_starting_with_orbcore_are_the_users_own() -> None:
+    plan = PlanDefinition.from_orb({**FULL_PLAN, "metadata": {"orbcore.plan": "mine"}})
+    plan_row, rows = plan_records(plan, "pln_scale", CREATED)
+    assert plan_row.metadata == {"orbcore.plan": "mine"}
+    assert definition_from_records(plan_row, rows) == plan
+
+
+def test_an_older_version_is_rebuilt_from_its_own_rows() -> None:
+    first = PlanDefinition.from_orb({**FULL_PLAN, "version": 1})
+    _, old_rows = plan_records(first, "pln_scale", CREATED)
+    changed = {
+        **FULL_PLAN,
+        "version": 2,
+        "default_invoice_memo": "Thanks!",
+        "trial_config": None,
+        "plan_phases": None,
+        "prices": list(reversed(FULL_PLAN["prices"])),
+    }
+    second = PlanDefinition.from_orb(changed)
+    new_plan, new_rows = plan_records(second, "pln_scale", CREATED)
+    every_row = new_rows + old_rows
+    assert definition_from_records(new_plan, every_row, version=1) == first
+    assert definition_from_records(new_plan, every_row) == second
+    assert [p.id for p in second.prices] == ["gb", "seats"]
+
+
+def test_a_version_without_rows_is_refused() -> None:
+    plan_row, rows = plan_records(full(), "pln_scale", CREATED)
+    with pytest.raises(ValidationError, match="no price rows of version 2"):
+        definition_from_records(plan_row, rows, version=2)
 
 
 def test_a_new_version_adds_rows_beside_the_old_ones() -> None:
@@ -161,8 +203,8 @@ def test_stored_values_are_validated_again() -> None:
     broken = replace(rows[1], config={"package_amount": "1.00", "package_size": 0})
     with pytest.raises(ValidationError, match=r"prices\.1\.package_config\.package_size"):
         definition_from_records(plan_row, [rows[0], broken])
-    garbled = replace(plan_row, metadata={"orbcore.plan": "{"})
-    with pytest.raises(ValidationError, match=r"metadata\.orbcore\.plan"):
+    garbled = replace(plan_row, terms={"trial_config": {"trial_period": -1}})
+    with pytest.raises(ValidationError, match=r"trial_config\.trial_period"):
         definition_from_records(garbled, rows)
 
 

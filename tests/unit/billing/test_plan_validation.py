@@ -286,7 +286,6 @@ def test_duplicate_price_ids_are_refused_even_when_derived() -> None:
         ({"net_terms": True}, "net_terms"),
         ({"version": 0}, "version"),
         ({"metadata": {"a": 1}}, "metadata.a"),
-        ({"metadata": {"orbcore.plan": "x"}}, "metadata.orbcore.plan"),
         ({"default_invoice_memo": 7}, "default_invoice_memo"),
         ({"trial_config": {"trial_period": -1}}, "trial_config.trial_period"),
         ({"trial_config": {}}, "trial_config.trial_period"),

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from orbcore.storage.sql._types import Document, ExactDecimal, UtcDateTime
@@ -55,6 +56,11 @@ def _revision() -> Column[int]:
     return Column("revision", Integer, nullable=False)
 
 
+def _document(name: str) -> Column[object]:
+    """A JSON object column added after release: rows that predate it read ``{}``."""
+    return Column(name, Document, nullable=False, server_default=text("'{}'"))
+
+
 customers = Table(
     "customers",
     metadata,
@@ -84,6 +90,7 @@ plans = Table(
     Column("metadata", Document, nullable=False),
     Column("created_at", UtcDateTime, nullable=False, index=True),
     _revision(),
+    _document("terms"),
 )
 
 prices = Table(
@@ -102,6 +109,7 @@ prices = Table(
     Column("config", Document, nullable=False),
     Column("fixed_price_quantity", ExactDecimal),
     Column("created_at", UtcDateTime, nullable=False),
+    _document("details"),
     Index(None, "plan_id", "plan_version"),
 )
 
@@ -121,6 +129,7 @@ subscriptions = Table(
     Column("metadata", Document, nullable=False),
     Column("created_at", UtcDateTime, nullable=False, index=True),
     _revision(),
+    _document("timeline"),
     Index(None, "customer_id", "created_at"),
 )
 

@@ -1,4 +1,4 @@
-"""billable metrics, backfills, and event amendment columns
+"""billable metrics, backfills, event amendment columns, plan terms and timelines
 
 Revision ID: 0002
 Revises: 0001
@@ -16,6 +16,11 @@ revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+def _document(name: str) -> sa.Column[object]:
+    # SQLite adds a NOT NULL column only with a default; existing rows read {}.
+    return sa.Column(name, types.Document(), server_default=sa.text("'{}'"), nullable=False)
 
 
 def upgrade() -> None:
@@ -71,6 +76,9 @@ def upgrade() -> None:
     )
     op.add_column("events", sa.Column("amends", sa.String(length=255), nullable=True))
     op.add_column("events", sa.Column("replaced_by", sa.String(length=64), nullable=True))
+    op.add_column("plans", _document("terms"))
+    op.add_column("prices", _document("details"))
+    op.add_column("subscriptions", _document("timeline"))
 
     with op.batch_alter_table("usage_rollups") as rollups:
         rollups.alter_column(
@@ -79,6 +87,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_column("subscriptions", "timeline")
+    op.drop_column("prices", "details")
+    op.drop_column("plans", "terms")
     with op.batch_alter_table("usage_rollups") as rollups:
         rollups.alter_column(
             "group_key", type_=sa.String(length=255), existing_type=sa.Text(), nullable=False
