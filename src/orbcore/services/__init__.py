@@ -14,6 +14,7 @@ from orbcore.services._ingest import (
     Ingestion,
     IngestReport,
 )
+from orbcore.services._invoicing import Invoicing
 from orbcore.services._metering import Metering
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "ImportReport",
     "IngestReport",
     "Ingestion",
+    "Invoicing",
     "LineError",
     "Metering",
     "import_events",
