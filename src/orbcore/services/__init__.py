@@ -16,6 +16,7 @@ from orbcore.services._ingest import (
 )
 from orbcore.services._invoicing import Invoicing
 from orbcore.services._metering import Metering
+from orbcore.services._subscriptions import Subscriptions
 
 __all__ = [
     "AMENDMENT_LIMIT",
@@ -32,6 +33,7 @@ __all__ = [
     "Invoicing",
     "LineError",
     "Metering",
+    "Subscriptions",
     "import_events",
 ]
 
