@@ -6,6 +6,7 @@ Each takes its dependencies (a store, a clock) as arguments and creates nothing 
 from orbcore._api import publish
 from orbcore.services._amend import AMENDMENT_LIMIT, AMENDMENT_WINDOW, Amendments
 from orbcore.services._backfill import Backfills
+from orbcore.services._billing_run import BillingRun, RunFailure, RunSummary
 from orbcore.services._import import ImportProgress, ImportReport, LineError, import_events
 from orbcore.services._ingest import (
     FUTURE_TOLERANCE,
@@ -23,6 +24,7 @@ __all__ = [
     "AMENDMENT_WINDOW",
     "Amendments",
     "Backfills",
+    "BillingRun",
     "EventResult",
     "EventStatus",
     "FUTURE_TOLERANCE",
@@ -33,6 +35,8 @@ __all__ = [
     "Invoicing",
     "LineError",
     "Metering",
+    "RunFailure",
+    "RunSummary",
     "Subscriptions",
     "import_events",
 ]

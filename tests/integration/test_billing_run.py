@@ -1,0 +1,183 @@
+"""The billing run on memory, SQLite and PostgreSQL: due invoices built once, issued."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from orbcore import VirtualClock
+from orbcore.billing import Invoice
+from orbcore.services import BillingRun, Ingestion, Metering, RunSummary, Subscriptions
+from orbcore.storage import Query, Store, each
+
+JAN_1 = datetime(2024, 1, 1, tzinfo=UTC)
+FEB_1 = datetime(2024, 2, 1, tzinfo=UTC)
+MAR_1 = datetime(2024, 3, 1, tzinfo=UTC)
+
+PLAN = {
+    "name": "Basic",
+    "currency": "USD",
+    "net_terms": 30,
+    "prices": [
+        {"id": "platform", "name": "Platform fee", "model_type": "unit",
+         "cadence": "monthly", "unit_config": {"unit_amount": "50.00"}},
+        {"id": "api", "name": "API calls", "model_type": "unit", "cadence": "monthly",
+         "billable_metric_id": "met_api", "unit_config": {"unit_amount": "0.50"}},
+    ],
+}  # fmt: skip
+
+
+def call(key: str, when: datetime, **who: str) -> dict[str, Any]:
+    return {
+        "idempotency_key": key,
+        "event_name": "api_call",
+        **(who or {"customer_id": "cus_1"}),
+        "timestamp": when.isoformat(),
+        "properties": {},
+    }
+
+
+def set_up(store: Store) -> None:
+    clock = VirtualClock(JAN_1 + timedelta(days=10))
+    Subscriptions(store, clock).add_plan(PLAN, plan_id="pln_basic")
+    Subscriptions(store, clock).create(
+        "cus_1", "pln_basic", start_date=date(2024, 1, 1), subscription_id="sub_1"
+    )
+    Metering(store, clock).define_metric(
+        {"id": "met_api", "name": "API calls", "event_name": "api_call", "aggregation": "count"}
+    )
+    january = [call(f"jan_{n}", JAN_1 + timedelta(days=n, hours=3)) for n in range(3)]
+    january.append(call("jan_ext", JAN_1 + timedelta(days=5), external_customer_id="acme"))
+    Ingestion(store, clock).ingest(january)
+    later = VirtualClock(FEB_1 + timedelta(days=10))
+    Ingestion(store, later).ingest([call(f"feb_{n}", FEB_1 + timedelta(days=n)) for n in range(2)])
+
+
+def invoices(store: Store) -> list[Invoice]:
+    with store.unit_of_work() as uow:
+        return list(each(uow.invoices, Query(order_by="invoice_date", limit=50)))
+
+
+def lines(invoice: Invoice) -> list[tuple[str, Decimal, Decimal, datetime, datetime]]:
+    return [
+        (line.price_id, line.quantity, line.amount, line.start_date, line.end_date)
+        for line in invoice.lines
+    ]
+
+
+@pytest.fixture
+def billing(store: Store) -> BillingRun:
+    set_up(store)
+    return BillingRun(store, VirtualClock(MAR_1 + timedelta(hours=6)), prefix="ACME")
+
+
+def test_a_run_bills_each_due_period_once_and_issues_it(store: Store, billing: BillingRun) -> None:
+    seen: list[tuple[str, int]] = []
+
+    summary = billing.run(FEB_1, progress=lambda sub, so_far: seen.append((sub, so_far.created)))
+
+    assert summary == RunSummary(as_of=FEB_1, subscriptions=1, created=2)
+    assert seen == [("sub_1", 2)]
+    january, february = invoices(store)
+    assert (january.invoice_date, january.status, january.number) == (
+        JAN_1,
+        "issued",
+        "ACME-000001",
+    )
+    assert lines(january) == [("pln_basic:v1:platform", Decimal(1), Decimal("50.00"), JAN_1, FEB_1)]
+    assert (january.subtotal, january.total) == (Decimal("50.00"), Decimal("50.00"))
+    assert lines(february) == [
+        ("pln_basic:v1:api", Decimal(4), Decimal("2.00"), JAN_1, FEB_1),
+        ("pln_basic:v1:platform", Decimal(1), Decimal("50.00"), FEB_1, MAR_1),
+    ]
+    assert (february.total, february.number, february.subscription_id) == (
+        Decimal("52.00"),
+        "ACME-000002",
+        "sub_1",
+    )
+    assert february.due_date == date(2024, 3, 31)
+
+
+def test_a_second_run_creates_nothing_and_a_later_one_bills_the_next_period(
+    store: Store, billing: BillingRun
+) -> None:
+    billing.run(FEB_1)
+
+    again = billing.run(FEB_1)
+    march = billing.run(MAR_1)
+
+    assert (again.created, again.already_present, again.failures) == (0, 2, ())
+    assert (march.created, march.already_present) == (1, 2)
+    last = invoices(store)[-1]
+    assert lines(last) == [
+        ("pln_basic:v1:api", Decimal(2), Decimal("1.00"), FEB_1, MAR_1),
+        ("pln_basic:v1:platform", Decimal(1), Decimal("50.00"), MAR_1, MAR_1 + timedelta(days=31)),
+    ]
+    assert (last.total, last.number) == (Decimal("51.00"), "ACME-000003")
+
+
+def test_a_failing_subscription_is_reported_and_the_run_goes_on(
+    store: Store, billing: BillingRun
+) -> None:
+    Subscriptions(store, VirtualClock(JAN_1)).create(
+        "cus_1", "pln_basic", start_date=date(2024, 1, 1), subscription_id="sub_0"
+    )
+    with store.unit_of_work() as uow:
+        broken = uow.subscriptions.get("sub_0")
+        uow.subscriptions.update(type(broken)(**{**_fields(broken), "timeline": {"broken": True}}))
+        uow.commit()
+
+    summary = billing.run(FEB_1)
+
+    assert (summary.subscriptions, summary.created) == (2, 2)
+    assert [failure.subscription_id for failure in summary.failures] == ["sub_0"]
+
+
+def _fields(record: Any) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in record.__dataclass_fields__}
+
+
+@pytest.mark.postgres
+def test_concurrent_runs_create_one_invoice_per_due_period(
+    fresh_postgres_url: str,
+) -> None:
+    from orbcore.billing import Customer
+    from orbcore.storage import open_store
+
+    store = open_store(fresh_postgres_url)
+    try:
+        with store.unit_of_work() as uow:
+            uow.customers.add(
+                Customer(id="cus_1", name="Acme", created_at=JAN_1, external_customer_id="acme")
+            )
+            uow.commit()
+        set_up(store)
+        billing = BillingRun(store, VirtualClock(MAR_1 + timedelta(hours=6)))
+        summaries: list[RunSummary] = []
+        barrier = threading.Barrier(4)
+
+        def work() -> None:
+            barrier.wait()
+            summaries.append(billing.run(MAR_1))
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        stored = invoices(store)
+        assert [invoice.invoice_date for invoice in stored] == [JAN_1, FEB_1, MAR_1]
+        assert sorted(invoice.number or "" for invoice in stored) == [
+            "INV-000001",
+            "INV-000002",
+            "INV-000003",
+        ]
+        assert sum(s.created for s in summaries) == 3
+        assert all(s.failures == () for s in summaries), summaries
+    finally:
+        store.close()
