@@ -34,6 +34,7 @@ __all__ = [
     "Partial",
     "Quantities",
     "aggregate",
+    "check_customer",
     "check_period",
     "customer_ref",
     "finish",
@@ -72,6 +73,12 @@ def check_period(start: datetime, end: datetime) -> None:
         raise ValidationError.at((), "a period needs aware datetimes (with a time zone)")
     if not start < end:
         raise ValidationError.at((), f"a period must end after it starts: {start} >= {end}")
+
+
+def check_customer(customer_id: str | None, external_customer_id: str | None) -> None:
+    """Raises ValidationError unless at least one of the customer's identifiers is given."""
+    if customer_id is None and external_customer_id is None:
+        raise ValidationError.at((), "give customer_id, external_customer_id or both")
 
 
 def selects(metric: BillableMetric, event: Event) -> bool:

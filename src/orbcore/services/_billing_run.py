@@ -20,7 +20,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from orbcore._clock import Clock
-from orbcore._errors import ConflictError, NotFoundError
+from orbcore._errors import ConflictError
 from orbcore.billing import (
     BillableCharge,
     Invoice,
@@ -33,6 +33,7 @@ from orbcore.billing import (
 )
 from orbcore.billing import Price as PriceRow
 from orbcore.calendar._zone import ensure_aware
+from orbcore.money import RoundingMode, round_rational
 from orbcore.pricing import Price
 from orbcore.services._invoicing import Invoicing
 from orbcore.services._metering import Metering
@@ -41,7 +42,7 @@ from orbcore.storage import Query, Store
 __all__ = ["BillingRun", "RunFailure", "RunSummary"]
 
 _PAGE = 100
-_PLACES = Decimal("1e-12")
+_PLACES = 12
 _TICK = timedelta(microseconds=1)
 
 
@@ -165,10 +166,7 @@ class BillingRun:
 
     def _get(self, invoice_id: str) -> Invoice | None:
         with self.store.unit_of_work() as uow:
-            try:
-                return uow.invoices.get(invoice_id)
-            except NotFoundError:
-                return None
+            return uow.invoices.find(invoice_id)
 
     def _issue(self, invoice_id: str, record: Subscription) -> None:
         try:
@@ -245,5 +243,6 @@ def _invoice_id(subscription_id: str, invoice_date: datetime) -> str:
 
 def _decimal(value: Fraction) -> Decimal:
     """A prorated fixed-fee quantity: exact when whole, else to 12 decimal places."""
-    exact = Decimal(value.numerator) / Decimal(value.denominator)
-    return exact if value.denominator == 1 else exact.quantize(_PLACES)
+    if value.denominator == 1:
+        return Decimal(value.numerator)
+    return round_rational(value, _PLACES, RoundingMode.HALF_EVEN)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from orbcore._clock import Clock
-from orbcore._errors import ValidationError
 from orbcore.events import (
     BillableMetric,
     Event,
@@ -30,7 +29,7 @@ from orbcore.events import (
     merge_partials,
     rollups_from_events,
 )
-from orbcore.events._aggregate import HOUR, check_period
+from orbcore.events._aggregate import HOUR, check_customer, check_period
 from orbcore.storage import Query, Store, UnitOfWork, each
 
 __all__ = ["Metering", "active_rolled_metrics", "feed_rollups", "quantities", "rebuild_rollups"]
@@ -138,6 +137,7 @@ def quantities(
 ) -> Quantities:
     """:meth:`Metering.quantities` inside a unit of work the caller holds."""
     check_period(start, end)
+    check_customer(customer_id, external_customer_id)
     who = {"customer_id": customer_id, "external_customer_id": external_customer_id}
     first, last = _hour_ceil(start), hour_floor(end)
     if not (use_rollups and _rolled(metric)) or first >= last:
@@ -145,8 +145,6 @@ def quantities(
     refs = [customer_ref(customer_id, None)] if customer_id is not None else []
     if external_customer_id is not None:
         refs.append(customer_ref(None, external_customer_id))
-    if not refs:
-        raise ValidationError.at((), "give customer_id, external_customer_id or both")
     parts = [uow.usage_rollups.partials(metric.id, first, last, refs, only_for=metric.aggregation)]
     need = metric.aggregation
     if start < first:

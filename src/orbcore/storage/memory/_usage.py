@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from orbcore._errors import ValidationError
 from orbcore.events import (
     Aggregation,
     BillableMetric,
@@ -18,7 +17,7 @@ from orbcore.events import (
     partials_from_rollups,
     rollups_from_events,
 )
-from orbcore.events._aggregate import check_period, partials_of
+from orbcore.events._aggregate import check_customer, check_period, partials_of
 from orbcore.storage.memory._journal import Journal
 from orbcore.storage.memory._table import Table
 
@@ -41,7 +40,7 @@ class MemoryUsageQueries:
         customer_id: str | None = None,
         external_customer_id: str | None = None,
     ) -> Quantities:
-        _require_customer(customer_id, external_customer_id)
+        check_customer(customer_id, external_customer_id)
         return aggregate(metric, self._of(customer_id, external_customer_id), start, end)
 
     def partials(
@@ -54,7 +53,7 @@ class MemoryUsageQueries:
         external_customer_id: str | None = None,
         only_for: Aggregation | None = None,
     ) -> dict[GroupKey, Partial]:
-        _require_customer(customer_id, external_customer_id)
+        check_customer(customer_id, external_customer_id)
         check_period(start, end)
         events = self._of(customer_id, external_customer_id)
         return partials_of(metric, (e for e in events if start <= e.timestamp < end))
@@ -102,8 +101,3 @@ def rollup_partials(
         for r in rollups
         if r.metric_id == metric_id and r.customer_id in refs and start <= r.bucket_start < end
     )
-
-
-def _require_customer(customer_id: str | None, external_customer_id: str | None) -> None:
-    if customer_id is None and external_customer_id is None:
-        raise ValidationError.at((), "give customer_id, external_customer_id or both")

@@ -49,7 +49,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql import Select
 
-from orbcore._errors import ValidationError
 from orbcore.events import (
     Aggregation,
     AllOf,
@@ -65,7 +64,12 @@ from orbcore.events import (
     finish,
     merge_partials,
 )
-from orbcore.events._aggregate import check_period, require_decomposable, rollup
+from orbcore.events._aggregate import (
+    check_customer,
+    check_period,
+    require_decomposable,
+    rollup,
+)
 from orbcore.money._numbers import EXACT, exact_add, exact_mul
 from orbcore.storage.sql._tables import events
 from orbcore.storage.sql._translate import translated
@@ -248,7 +252,7 @@ class SqlUsageQueries:
         customer_id: str | None = None,
         external_customer_id: str | None = None,
     ) -> Quantities:
-        _require_customer(customer_id, external_customer_id)
+        check_customer(customer_id, external_customer_id)
         check_period(start, end)
         query = _Query(pushdown(self._connection()), metric, customer_id, external_customer_id)
         aggregation = metric.aggregation
@@ -275,7 +279,7 @@ class SqlUsageQueries:
         external_customer_id: str | None = None,
         only_for: Aggregation | None = None,
     ) -> dict[GroupKey, Partial]:
-        _require_customer(customer_id, external_customer_id)
+        check_customer(customer_id, external_customer_id)
         check_period(start, end)
         require_decomposable(metric)
         query = _Query(pushdown(self._connection()), metric, customer_id, external_customer_id)
@@ -473,11 +477,6 @@ def _same(sql: Pushdown, name: str, operand: object) -> Expr:
 
 def _group(values: Sequence[Any]) -> GroupKey:
     return tuple(None if value is None else str(value) for value in values)
-
-
-def _require_customer(customer_id: str | None, external_customer_id: str | None) -> None:
-    if customer_id is None and external_customer_id is None:
-        raise ValidationError.at((), "give customer_id, external_customer_id or both")
 
 
 # SQLite functions. Arguments are JSON number text (``10E0``, ``-1.50``) or decimal text
