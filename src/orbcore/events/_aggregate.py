@@ -16,6 +16,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from orbcore._errors import ValidationError
+from orbcore.events._body import by_value
 from orbcore.events._filters import kind_of, matches
 from orbcore.events._metrics import (
     AVERAGE_PLACES,
@@ -26,7 +27,7 @@ from orbcore.events._metrics import (
     group_of,
 )
 from orbcore.events._records import Event, UsageRollup
-from orbcore.money._numbers import EXACT, exact_add, exact_mul, exact_sum
+from orbcore.money._numbers import exact_add, exact_mul, exact_sum
 from orbcore.money._rounding import RoundingMode, round_rational
 
 __all__ = [
@@ -216,7 +217,7 @@ def _unique(metric: BillableMetric, events: Iterable[Event]) -> Quantities:
         value = event.properties.get(metric.property)
         if value is not None:
             group = group_of(metric.group_by, event.properties)
-            canonical = value.normalize(EXACT) if isinstance(value, Decimal) else value
+            canonical = by_value(value) if isinstance(value, Decimal) else value
             seen.setdefault(group, set()).add((kind_of(value), canonical))
     return {group: Decimal(len(values)) for group, values in seen.items()}
 

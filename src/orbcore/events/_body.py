@@ -20,7 +20,7 @@ from orbcore.money._numbers import EXACT
 if TYPE_CHECKING:
     from orbcore.events._validation import ValidEvent
 
-__all__ = ["body_hash", "is_plain_record"]
+__all__ = ["body_hash", "by_value", "is_plain_record"]
 
 _RECORD_TEXTS = tuple(
     f.name
@@ -42,7 +42,7 @@ def body_hash(event: ValidEvent) -> str:
                 "customer_id": event.customer_id,
                 "external_customer_id": event.external_customer_id,
                 "properties": {
-                    name: _by_value(value) if isinstance(value, Decimal) else value
+                    name: by_value(value) if isinstance(value, Decimal) else value
                     for name, value in sorted(event.properties.items())
                 },
             }
@@ -99,13 +99,13 @@ def _plain_json(value: object) -> str | None:
     if type(value) is bool:
         return "true" if value else "false"
     if type(value) is Decimal and value.is_finite():
-        text = format(_by_value(value), "f")
+        text = format(by_value(value), "f")
         # As dumps_exact writes a whole Decimal, so that it reads back as one.
         return text if "." in text else text + "E0"
     return None
 
 
-def _by_value(number: Decimal) -> Decimal:
+def by_value(number: Decimal) -> Decimal:
     """The number written one way whatever its exponent or the sign of a zero."""
     return _ZERO if number.is_zero() else number.normalize(EXACT)
 

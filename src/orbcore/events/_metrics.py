@@ -28,9 +28,9 @@ from enum import StrEnum
 from typing import Any
 
 from orbcore._errors import Problem, ValidationError
+from orbcore.events._body import by_value
 from orbcore.events._filters import Filter, check_property_name, filter_from_json, filter_to_json
 from orbcore.events._records import PropertyValue
-from orbcore.money._numbers import EXACT
 
 __all__ = [
     "AVERAGE_PLACES",
@@ -206,9 +206,7 @@ def group_value(value: PropertyValue | None) -> str | None:
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
-    if value.is_zero():
-        return "0"
-    return format(value.normalize(EXACT), "f")
+    return format(by_value(value), "f")
 
 
 def group_of(group_by: Sequence[str], properties: Mapping[str, PropertyValue]) -> GroupKey:

@@ -70,6 +70,7 @@ from orbcore.events._aggregate import (
     require_decomposable,
     rollup,
 )
+from orbcore.events._metrics import group_value
 from orbcore.money._numbers import EXACT, exact_add, exact_mul
 from orbcore.storage.sql._tables import events
 from orbcore.storage.sql._translate import translated
@@ -503,13 +504,7 @@ def _compare(raw: object, operand: str) -> int | None:
 def _group_text(raw: str | None) -> str | None:
     if raw is None:
         return None
-    value = json.loads(raw, parse_float=Decimal, parse_int=Decimal)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if not isinstance(value, Decimal):
-        return str(value)
-    # Every digit counts: normalize in the exact context, not the thread's (28 digits).
-    return "0" if value.is_zero() else format(value.normalize(EXACT), "f")
+    return group_value(json.loads(raw, parse_float=Decimal, parse_int=Decimal))
 
 
 def _weighted(level: str, since: str, until: str) -> str:
