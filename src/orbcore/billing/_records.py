@@ -132,7 +132,7 @@ class InvoiceLine:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Invoice:
-    """An invoice. One per (subscription, period, kind); numbered when issued."""
+    """An invoice. One per (subscription, invoice date, kind); numbered when issued."""
 
     id: str
     customer_id: str

@@ -5,7 +5,7 @@ dates up to ``as_of`` and, for each date without an invoice yet, rates the charg
 (fixed fees from the plan's price rows, usage from :class:`Metering` quantities over the
 charge's service period), builds the invoice and stores it in one unit of work; then
 :class:`Invoicing` issues it. An invoice's id is derived from its subscription and date,
-and invoices are unique per (subscription, period, kind): a second run, or a worker
+and invoices are unique per (subscription, invoice date, kind): a second run, or a worker
 racing this one, finds the invoice there and counts it as already done.
 """
 

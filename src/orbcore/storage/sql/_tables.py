@@ -240,7 +240,7 @@ invoices = Table(
     Column("metadata", Document, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     _revision(),
-    UniqueConstraint("subscription_id", "period_start", "period_end", "kind"),
+    UniqueConstraint("subscription_id", "invoice_date", "kind"),
     UniqueConstraint("number_prefix", "number_sequence"),
     Index(None, "customer_id", "invoice_date"),
 )

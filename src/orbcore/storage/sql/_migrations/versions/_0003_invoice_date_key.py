@@ -1,0 +1,38 @@
+"""invoices are unique per (subscription, invoice date, kind)
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-26
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_OLD = ["subscription_id", "period_start", "period_end", "kind"]
+_NEW = ["subscription_id", "invoice_date", "kind"]
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("invoices") as invoices:
+        invoices.drop_constraint(
+            op.f("uq_invoices_subscription_id_period_start_period_end_kind"), type_="unique"
+        )
+        invoices.create_unique_constraint(
+            op.f("uq_invoices_subscription_id_invoice_date_kind"), _NEW
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("invoices") as invoices:
+        invoices.drop_constraint(
+            op.f("uq_invoices_subscription_id_invoice_date_kind"), type_="unique"
+        )
+        invoices.create_unique_constraint(
+            op.f("uq_invoices_subscription_id_period_start_period_end_kind"), _OLD
+        )
