@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from orbcore import NotFoundError
+from orbcore import ConflictError, NotFoundError, ValidationError
 from orbcore.storage import Store
 
 from .factories import invoice
-from .helpers import fetch, save
+from .helpers import fetch, save, save_parents
 
 
 def test_each_prefix_counts_1_2_3_on_its_own(store: Store) -> None:
@@ -83,3 +83,57 @@ def test_a_rolled_back_number_goes_to_the_next_invoice(store: Store) -> None:
 def test_numbering_a_missing_invoice_is_not_found(store: Store) -> None:
     with store.unit_of_work() as uow, pytest.raises(NotFoundError):
         uow.invoices.assign_number("inv_missing", "INV")
+
+
+def test_add_numbered_numbers_in_the_order_given_after_the_counter(store: Store) -> None:
+    earlier = invoice()
+    save(store, "invoices", earlier)
+    with store.unit_of_work() as uow:
+        uow.invoices.assign_number(earlier.id, "INV")
+        uow.commit()
+    batch = [invoice(status="issued") for _ in range(3)]
+    save_parents(store, "invoices", *batch)
+    with store.unit_of_work() as uow:
+        added = uow.invoices.add_numbered(batch, "INV")
+        uow.commit()
+    assert [r.number for r in added] == ["INV-000002", "INV-000003", "INV-000004"]
+    assert [fetch(store, "invoices", r.id) for r in batch] == added
+    assert added[0].lines == batch[0].lines
+    assert added[0].status == "issued"
+    later = invoice()
+    save(store, "invoices", later)
+    with store.unit_of_work() as uow:
+        assert uow.invoices.assign_number(later.id, "INV").number_sequence == 5
+        uow.commit()
+
+
+def test_add_numbered_adds_nothing_when_one_invoice_conflicts(store: Store) -> None:
+    taken = invoice()
+    save(store, "invoices", taken)
+    fresh = invoice()
+    clash = invoice(
+        subscription_id=taken.subscription_id,
+        customer_id=taken.customer_id,
+        invoice_date=taken.invoice_date,
+    )
+    save_parents(store, "invoices", fresh)
+    with store.unit_of_work() as uow:
+        with pytest.raises(ConflictError):
+            uow.invoices.add_numbered([fresh, clash], "INV")
+        # the unit of work goes on: the numbers were given back
+        assert uow.invoices.add_numbered([fresh], "INV")[0].number_sequence == 1
+        uow.commit()
+    with store.unit_of_work() as uow:
+        assert uow.invoices.find(clash.id) is None
+        assert uow.invoices.get(fresh.id).number == "INV-000001"
+
+
+def test_add_numbered_refuses_numbered_invoices_and_empty_prefixes(store: Store) -> None:
+    numbered = invoice(number_prefix="INV", number_sequence=7)
+    with store.unit_of_work() as uow:
+        with pytest.raises(ValidationError):
+            uow.invoices.add_numbered([numbered], "INV")
+        with pytest.raises(ValidationError):
+            uow.invoices.add_numbered([invoice()], "")
+        assert uow.invoices.add_numbered([], "INV") == []
+        assert uow.invoices.find(numbered.id) is None

@@ -11,12 +11,20 @@ import pytest
 
 from orbcore import VirtualClock
 from orbcore.billing import Invoice
-from orbcore.services import BillingRun, Ingestion, Metering, RunSummary, Subscriptions
+from orbcore.services import (
+    BillingRun,
+    EventStatus,
+    Ingestion,
+    Metering,
+    RunSummary,
+    Subscriptions,
+)
 from orbcore.storage import Query, Store, each
 
 JAN_1 = datetime(2024, 1, 1, tzinfo=UTC)
 FEB_1 = datetime(2024, 2, 1, tzinfo=UTC)
 MAR_1 = datetime(2024, 3, 1, tzinfo=UTC)
+GRACE = timedelta(hours=12)
 
 PLAN = {
     "name": "Basic",
@@ -78,9 +86,11 @@ def billing(store: Store) -> BillingRun:
 def test_a_run_bills_each_due_period_once_and_issues_it(store: Store, billing: BillingRun) -> None:
     seen: list[tuple[str, int]] = []
 
-    summary = billing.run(FEB_1, progress=lambda sub, so_far: seen.append((sub, so_far.created)))
+    summary = billing.run(
+        FEB_1 + GRACE, progress=lambda sub, so_far: seen.append((sub, so_far.created))
+    )
 
-    assert summary == RunSummary(as_of=FEB_1, subscriptions=1, created=2)
+    assert summary == RunSummary(as_of=FEB_1 + GRACE, subscriptions=1, created=2)
     assert seen == [("sub_1", 2)]
     january, february = invoices(store)
     assert (january.invoice_date, january.status, january.number) == (
@@ -105,10 +115,10 @@ def test_a_run_bills_each_due_period_once_and_issues_it(store: Store, billing: B
 def test_a_second_run_creates_nothing_and_a_later_one_bills_the_next_period(
     store: Store, billing: BillingRun
 ) -> None:
-    billing.run(FEB_1)
+    billing.run(FEB_1 + GRACE)
 
-    again = billing.run(FEB_1)
-    march = billing.run(MAR_1)
+    again = billing.run(FEB_1 + GRACE)
+    march = billing.run(MAR_1 + GRACE)
 
     assert (again.created, again.already_present, again.failures) == (0, 2, ())
     assert (march.created, march.already_present) == (1, 2)
@@ -118,6 +128,27 @@ def test_a_second_run_creates_nothing_and_a_later_one_bills_the_next_period(
         ("pln_basic:v1:platform", Decimal(1), Decimal("50.00"), MAR_1, MAR_1 + timedelta(days=31)),
     ]
     assert (last.total, last.number) == (Decimal("51.00"), "ACME-000003")
+
+
+def test_usage_waits_for_the_grace_period_and_fixed_fees_do_not(
+    store: Store, billing: BillingRun
+) -> None:
+    early = billing.run(FEB_1 + GRACE - timedelta(microseconds=1))
+    # a late January event, still inside the grace period, makes it onto the invoice
+    late = call("jan_late", FEB_1 - timedelta(minutes=5))
+    report = Ingestion(store, VirtualClock(FEB_1 + timedelta(hours=11))).ingest([late])
+    assert report.count(EventStatus.ACCEPTED) == 1
+    on_time = billing.run(FEB_1 + GRACE)
+
+    assert (early.created, early.waiting) == (1, 1)
+    assert (on_time.created, on_time.already_present, on_time.waiting) == (1, 1, 0)
+    assert lines(invoices(store)[1])[0] == (
+        "pln_basic:v1:api",
+        Decimal(5),
+        Decimal("2.50"),
+        JAN_1,
+        FEB_1,
+    )
 
 
 def test_a_failing_subscription_is_reported_and_the_run_goes_on(
@@ -131,7 +162,7 @@ def test_a_failing_subscription_is_reported_and_the_run_goes_on(
         uow.subscriptions.update(type(broken)(**{**_fields(broken), "timeline": {"broken": True}}))
         uow.commit()
 
-    summary = billing.run(FEB_1)
+    summary = billing.run(FEB_1 + GRACE)
 
     assert (summary.subscriptions, summary.created) == (2, 2)
     assert [failure.subscription_id for failure in summary.failures] == ["sub_0"]
@@ -162,7 +193,7 @@ def test_concurrent_runs_create_one_invoice_per_due_period(
 
         def work() -> None:
             barrier.wait()
-            summaries.append(billing.run(MAR_1))
+            summaries.append(billing.run(MAR_1 + GRACE))
 
         threads = [threading.Thread(target=work) for _ in range(4)]
         for thread in threads:

@@ -1,48 +1,55 @@
 """The billing run: every invoice that is due, built once, numbered and issued.
 
-For each stored subscription, page by page, the run reads its timeline, finds the invoice
-dates up to ``as_of`` and, for each date without an invoice yet, rates the charges due
-(fixed fees from the plan's price rows, usage from :class:`Metering` quantities over the
-charge's service period), builds the invoice and stores it in one unit of work; then
-:class:`Invoicing` issues it. An invoice's id is derived from its subscription and date,
-and invoices are unique per (subscription, invoice date, kind): a second run, or a worker
-racing this one, finds the invoice there and counts it as already done.
+The run pages through the stored subscriptions. For each page it reads, in one unit of
+work, the invoices already there, the customers, and the prices, metrics and plan
+adjustments it has not read yet (:class:`~orbcore.services._billing_rate.Catalog`). For
+each subscription it finds, from the stored timeline, the invoice dates up to ``as_of``
+that are due: at once for fixed fees only, once the grace period has passed for dates
+that bill usage (events may arrive late until then). It rates and builds each missing
+invoice, then adds the page's invoices in one unit of work, numbered gap-free and issued
+(:meth:`~orbcore.storage.InvoiceRepository.add_numbered`).
+
+An invoice's id is derived from its subscription and date, and invoices are unique per
+(subscription, invoice date, kind). When another worker added one of a page's invoices
+first, the page's unit of work adds nothing, and the run adds that page's invoices one by
+one, counting those it finds as already present. Re-running, resuming after a crash, or
+running workers side by side therefore never bills a date twice and never skips one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
-from fractions import Fraction
+from typing import Any
 
 from orbcore._clock import Clock
-from orbcore._errors import ConflictError
+from orbcore._errors import ConflictError, NotFoundError, ValidationError
 from orbcore.billing import (
     BillableCharge,
+    Customer,
     Invoice,
-    RatedCharge,
+    PriceKind,
     Subscription,
     SubscriptionTimeline,
+    TaxCalculator,
     billable_charges,
     build_invoice,
     invoice_record,
 )
-from orbcore.billing import Price as PriceRow
 from orbcore.calendar._zone import ensure_aware
-from orbcore.money import RoundingMode, round_rational
-from orbcore.pricing import Price
-from orbcore.services._invoicing import Invoicing
-from orbcore.services._metering import Metering
-from orbcore.storage import Query, Store
+from orbcore.money import RoundingMode
+from orbcore.services._billing_rate import Catalog, rate
+from orbcore.services._invoicing import Invoicing, issued
+from orbcore.storage import Query, Store, UnitOfWork
 
-__all__ = ["BillingRun", "RunFailure", "RunSummary"]
+__all__ = ["DEFAULT_GRACE", "BillingRun", "RunFailure", "RunSummary"]
 
-_PAGE = 100
-_PLACES = 12
+DEFAULT_GRACE = timedelta(hours=12)
+_PAGE = 200
 _TICK = timedelta(microseconds=1)
 
 
@@ -61,20 +68,50 @@ class RunSummary:
     Attributes:
         as_of: the run's cut-off: invoice dates up to it, included, are billed.
         subscriptions: the subscriptions seen.
-        created: the invoices this run created.
+        created: the invoices this run created (and issued).
         already_present: the due invoices found already stored (by an earlier run or
             another worker).
-        failures: one per subscription that failed; its other invoices are not tried.
+        waiting: due invoice dates that bill usage and are still in their grace period;
+            a later run bills them.
+        failures: one per subscription that failed; its invoices are not created.
     """
 
     as_of: datetime
     subscriptions: int = 0
     created: int = 0
     already_present: int = 0
+    waiting: int = 0
     failures: tuple[RunFailure, ...] = ()
 
 
 Progress = Callable[[str, RunSummary], None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Due:
+    """One invoice a subscription owes: its id, date and charges."""
+
+    invoice_id: str
+    invoice_date: datetime
+    charges: tuple[BillableCharge, ...]
+
+
+@dataclass
+class _Plan:
+    """What the run does for one subscription of a page."""
+
+    record: Subscription
+    timeline: SubscriptionTimeline | None = None
+    due: list[_Due] = dataclasses.field(default_factory=list)
+    waiting: int = 0
+    present: int = 0
+    built: list[Invoice] = dataclasses.field(default_factory=list)
+    drafts: list[str] = dataclasses.field(default_factory=list)
+    error: str | None = None
+
+    def fail(self, error: Exception) -> None:
+        self.error = f"{type(error).__name__}: {error}"
+        self.built = []
 
 
 @dataclass(frozen=True)
@@ -85,164 +122,224 @@ class BillingRun:
         store: where the subscriptions, plans, metrics, events and invoices are.
         clock: when invoices are created and issued.
         prefix: the invoice number prefix.
+        tax: computes each line's taxes (``RateTableTax`` or an adapter); none if
+            omitted. The jurisdiction is the customer's billing address ``country``,
+            with ``-<state>`` when it has a state (``"US-CA"``).
+        grace: how long after an invoice date that bills usage the run waits before
+            billing it (the ingestion's grace period, 12 hours by default).
+        rounding: the rounding mode of every invoice's rounding points.
+        page_size: subscriptions read, billed and stored per unit of work.
     """
 
     store: Store
     clock: Clock
     _: dataclasses.KW_ONLY
     prefix: str = "INV"
+    tax: TaxCalculator | None = None
+    grace: timedelta = DEFAULT_GRACE
+    rounding: RoundingMode = RoundingMode.HALF_UP
+    page_size: int = _PAGE
 
     def run(self, as_of: datetime, *, progress: Progress | None = None) -> RunSummary:
         """Bill every invoice date up to ``as_of`` (included) not billed yet.
 
         A subscription that fails is reported in the summary, not raised; the run goes
-        on with the next. ``progress(subscription_id, summary_so_far)`` is called after
-        each subscription.
+        on with the next. ``progress(subscription_id, summary_so_far)`` is called once
+        per subscription, after its page is stored.
 
         Raises:
-            ValidationError: ``as_of`` is not an aware datetime.
+            ValidationError: ``as_of`` is not an aware datetime, or the prefix is empty.
         """
         as_of = ensure_aware(as_of, "as_of")
+        if not isinstance(self.prefix, str) or not self.prefix:
+            raise ValidationError.at(("prefix",), "an invoice number prefix is non-empty text")
         summary = RunSummary(as_of=as_of)
-        prices: dict[str, PriceRow] = {}
-        query = Query(limit=_PAGE)
+        catalog = Catalog()
+        query = Query(limit=self.page_size)
         while True:
             with self.store.unit_of_work() as uow:
                 page = uow.subscriptions.list(query)
-            for record in page.items:
-                try:
-                    created, present = self._bill(record, as_of, prices)
-                except Exception as error:  # reported, and the run goes on
-                    failure = RunFailure(record.id, f"{type(error).__name__}: {error}")
-                    summary = dataclasses.replace(
-                        summary,
-                        subscriptions=summary.subscriptions + 1,
-                        failures=(*summary.failures, failure),
-                    )
-                else:
-                    summary = dataclasses.replace(
-                        summary,
-                        subscriptions=summary.subscriptions + 1,
-                        created=summary.created + created,
-                        already_present=summary.already_present + present,
-                    )
+            plans = [_Plan(record) for record in page.items]
+            self._prepare(plans, as_of, catalog)
+            self._store(plans)
+            for plan in plans:
+                self._after(plan, catalog)
+                summary = _counted(summary, plan)
                 if progress is not None:
-                    progress(record.id, summary)
+                    progress(plan.record.id, summary)
             if page.next_cursor is None:
                 return summary
             query = dataclasses.replace(query, after=page.next_cursor)
 
-    def _bill(
-        self, record: Subscription, as_of: datetime, prices: dict[str, PriceRow]
-    ) -> tuple[int, int]:
-        if not record.timeline:
-            return 0, 0
-        timeline = SubscriptionTimeline.from_json(record.timeline)
-        due: dict[datetime, list[BillableCharge]] = {}
-        for charge in billable_charges(timeline, as_of + _TICK):
-            due.setdefault(charge.invoice_date, []).append(charge)
-        created = present = 0
-        for invoice_date, charges in sorted(due.items()):
-            invoice_id = _invoice_id(record.id, invoice_date)
-            existing = self._get(invoice_id)
-            if existing is None:
-                invoice = self._build(record, invoice_id, invoice_date, charges, prices)
-                try:
-                    with self.store.unit_of_work() as uow:
-                        uow.invoices.add(invoice)
-                        uow.commit()
-                except ConflictError:
-                    existing = self._get(invoice_id)
-                    if existing is None:  # another invoice holds the same period and kind
-                        raise
-                else:
-                    created += 1
-                    self._issue(invoice_id, record)
-                    continue
-            present += 1
-            if existing.status == "draft":  # left by a run stopped before issuing
-                self._issue(invoice_id, record)
-        return created, present
-
-    def _get(self, invoice_id: str) -> Invoice | None:
+    def _prepare(self, plans: Sequence[_Plan], as_of: datetime, catalog: Catalog) -> None:
+        """Find each subscription's due dates and build the invoices not stored yet."""
+        for plan in plans:
+            try:
+                self._find_due(plan, as_of)
+            except Exception as error:  # reported, and the run goes on
+                plan.fail(error)
+        billing = [plan for plan in plans if plan.error is None and plan.due]
+        if not billing:
+            return
+        now = self.clock.now()
         with self.store.unit_of_work() as uow:
-            return uow.invoices.find(invoice_id)
+            ids = [due.invoice_id for plan in billing for due in plan.due]
+            existing = uow.invoices.find_many(ids)
+            customers = uow.customers.find_many(sorted({p.record.customer_id for p in billing}))
+            catalog.load(uow, {c.price_id for p in billing for d in p.due for c in d.charges})
+            for plan in billing:
+                try:
+                    customer = customers.get(plan.record.customer_id)
+                    if customer is None:
+                        raise NotFoundError(f"no customers record {plan.record.customer_id!r}")
+                    for due in plan.due:
+                        found = existing.get(due.invoice_id)
+                        if found is None:
+                            plan.built.append(self._build(uow, catalog, plan, customer, due, now))
+                        else:
+                            plan.present += 1
+                            if found.status == "draft":  # left by an earlier version's run
+                                plan.drafts.append(found.id)
+                except Exception as error:  # reported, and the run goes on
+                    plan.fail(error)
 
-    def _issue(self, invoice_id: str, record: Subscription) -> None:
-        try:
-            Invoicing(self.store, self.clock).issue(
-                invoice_id, prefix=self.prefix, net_terms=record.net_terms or 0
-            )
-        except ConflictError:  # issued meanwhile by another worker
-            if (existing := self._get(invoice_id)) is None or existing.status == "draft":
-                raise
+    def _find_due(self, plan: _Plan, as_of: datetime) -> None:
+        if not plan.record.timeline:
+            return
+        timeline = SubscriptionTimeline.from_json(plan.record.timeline)
+        plan.timeline = timeline
+        by_date: dict[datetime, list[BillableCharge]] = {}
+        for charge in billable_charges(timeline, as_of + _TICK):
+            by_date.setdefault(charge.invoice_date, []).append(charge)
+        for invoice_date, charges in sorted(by_date.items()):
+            bills_usage = any(c.price.kind is PriceKind.USAGE for c in charges)
+            if bills_usage and invoice_date + self.grace > as_of:
+                plan.waiting += 1
+                continue
+            invoice_id = invoice_id_of(plan.record.id, invoice_date)
+            plan.due.append(_Due(invoice_id, invoice_date, tuple(charges)))
 
     def _build(
         self,
-        record: Subscription,
-        invoice_id: str,
-        invoice_date: datetime,
-        charges: list[BillableCharge],
-        prices: dict[str, PriceRow],
+        uow: UnitOfWork,
+        catalog: Catalog,
+        plan: _Plan,
+        customer: Customer,
+        due: _Due,
+        now: datetime,
     ) -> Invoice:
-        with self.store.unit_of_work() as uow:
-            customer = uow.customers.get(record.customer_id)
-            currency = uow.plans.get(record.plan_id).currency
-            for charge in charges:
-                if charge.price_id not in prices:
-                    prices[charge.price_id] = uow.prices.get(charge.price_id)
-        metering = Metering(self.store, self.clock)
-        rated = []
-        for charge in charges:
-            row = prices[charge.price_id]
-            price = Price.from_orb(
-                {
-                    "name": row.name,
-                    "model_type": row.model_type,
-                    f"{row.model_type}_config": row.config,
-                }
-            )
-            period = charge.service_period
-            if charge.prorated_quantity is not None:
-                quantity = _decimal(charge.prorated_quantity)
-            elif row.billable_metric_id is None:
-                quantity = Decimal(0)
-            else:
-                found = metering.quantities(
-                    row.billable_metric_id,
-                    period.start,
-                    period.end,
-                    customer_id=customer.id,
-                    external_customer_id=customer.external_customer_id,
-                )
-                quantity = sum(found.values(), Decimal(0))
-            rated.append(
-                RatedCharge.from_price(
-                    price,
-                    quantity,
-                    price_id=charge.price_id,
-                    start_date=period.start,
-                    end_date=period.end,
-                )
-            )
-        draft = build_invoice(rated, currency=currency, customer_id=customer.id)
-        return invoice_record(
-            draft,
-            invoice_id=invoice_id,
+        rated = rate(uow, catalog, customer, due.charges)
+        currency = catalog.rows[due.charges[0].price_id].currency
+        draft = build_invoice(
+            rated,
+            currency=currency,
+            adjustments=catalog.adjustments_for(c.price_id for c in rated),
+            tax=self.tax,
             customer_id=customer.id,
-            invoice_date=invoice_date,
-            created_at=self.clock.now(),
-            subscription_id=record.id,
+            jurisdiction=_jurisdiction(customer),
+            rounding=self.rounding,
         )
+        record = invoice_record(
+            draft,
+            invoice_id=due.invoice_id,
+            customer_id=customer.id,
+            invoice_date=due.invoice_date,
+            created_at=now,
+            subscription_id=plan.record.id,
+        )
+        return issued(record, now, customer.timezone, plan.record.net_terms or 0)
+
+    def _store(self, plans: Sequence[_Plan]) -> None:
+        """Add the page's new invoices in one unit of work, or one by one after a race."""
+        built = [invoice for plan in plans for invoice in plan.built]
+        if not built:
+            return
+        try:
+            with self.store.unit_of_work() as uow:
+                uow.invoices.add_numbered(built, self.prefix)
+                uow.commit()
+            return
+        except ConflictError:  # another worker added some of them: go one by one
+            pass
+        for plan in plans:
+            kept = []
+            for invoice in plan.built:
+                try:
+                    with self.store.unit_of_work() as uow:
+                        uow.invoices.add_numbered([invoice], self.prefix)
+                        uow.commit()
+                except ConflictError as error:
+                    with self.store.unit_of_work() as uow:
+                        there = uow.invoices.find(invoice.id)
+                    if there is None:  # a conflict that is not the same invoice
+                        plan.fail(error)
+                        break
+                    plan.present += 1
+                else:
+                    kept.append(invoice)
+            else:
+                plan.built = kept
+
+    def _after(self, plan: _Plan, catalog: Catalog) -> None:
+        """Issue drafts left by an earlier run; bring the record's status and plan up to
+        date with its timeline."""
+        for invoice_id in plan.drafts:
+            with contextlib.suppress(ConflictError):  # issued meanwhile by another worker
+                Invoicing(self.store, self.clock).issue(
+                    invoice_id, prefix=self.prefix, net_terms=plan.record.net_terms or 0
+                )
+        if plan.timeline is not None and plan.error is None:
+            self._refresh(plan.record, plan.timeline, catalog)
+
+    def _refresh(
+        self, record: Subscription, timeline: SubscriptionTimeline, catalog: Catalog
+    ) -> None:
+        now = self.clock.now()
+        fields: dict[str, Any] = {}
+        status = timeline.status(now).value
+        if status != record.status:
+            fields["status"] = status
+        in_force = timeline.intervals_at(max(now, timeline.start))
+        if in_force and in_force[0].plan_id not in (None, record.plan_id):
+            row = catalog.rows.get(in_force[0].price.price_id)
+            if row is not None:
+                fields |= {"plan_id": row.plan_id, "plan_version": row.plan_version}
+        if not fields:
+            return
+        try:
+            with self.store.unit_of_work() as uow:
+                uow.subscriptions.update(dataclasses.replace(record, **fields))
+                uow.commit()
+        except ConflictError:  # changed meanwhile: the change refreshed it
+            pass
 
 
-def _invoice_id(subscription_id: str, invoice_date: datetime) -> str:
+def invoice_id_of(subscription_id: str, invoice_date: datetime) -> str:
+    """The id of a subscription's invoice of ``invoice_date``: ``inv_`` and 32 hex digits."""
     key = f"{subscription_id}|{invoice_date.isoformat()}".encode()
     return f"inv_{hashlib.sha256(key).hexdigest()[:32]}"
 
 
-def _decimal(value: Fraction) -> Decimal:
-    """A prorated fixed-fee quantity: exact when whole, else to 12 decimal places."""
-    if value.denominator == 1:
-        return Decimal(value.numerator)
-    return round_rational(value, _PLACES, RoundingMode.HALF_EVEN)
+def _counted(summary: RunSummary, plan: _Plan) -> RunSummary:
+    if plan.error is not None:
+        failure = RunFailure(plan.record.id, plan.error)
+        return dataclasses.replace(
+            summary,
+            subscriptions=summary.subscriptions + 1,
+            failures=(*summary.failures, failure),
+        )
+    return dataclasses.replace(
+        summary,
+        subscriptions=summary.subscriptions + 1,
+        created=summary.created + len(plan.built),
+        already_present=summary.already_present + plan.present,
+        waiting=summary.waiting + plan.waiting,
+    )
+
+
+def _jurisdiction(customer: Customer) -> str | None:
+    address = customer.billing_address or {}
+    country, state = address.get("country"), address.get("state")
+    if not isinstance(country, str) or not country:
+        return None
+    return f"{country}-{state}" if isinstance(state, str) and state else country

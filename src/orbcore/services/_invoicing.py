@@ -20,7 +20,7 @@ from orbcore.billing import Invoice
 from orbcore.calendar._zone import ensure_aware
 from orbcore.storage import Store, UnitOfWork
 
-__all__ = ["Invoicing"]
+__all__ = ["Invoicing", "issued"]
 
 
 @dataclass(frozen=True)
@@ -63,16 +63,8 @@ class Invoicing:
             numbered = uow.invoices.assign_number(invoice_id, prefix)
             if numbered.status != "draft":  # issued meanwhile by another unit of work
                 return numbered
-            zone = ZoneInfo(uow.customers.get(numbered.customer_id).timezone)
-            free = numbered.total == 0
-            issued = dataclasses.replace(
-                numbered,
-                status="paid" if free else "issued",
-                issued_at=now,
-                due_date=now.astimezone(zone).date() + timedelta(days=net_terms),
-                paid_at=now if free else None,
-            )
-            return _store(uow, issued)
+            zone = uow.customers.get(numbered.customer_id).timezone
+            return _store(uow, issued(numbered, now, zone, net_terms))
 
     def pay(self, invoice_id: str, *, paid_at: datetime | None = None) -> Invoice:
         """Mark an issued invoice paid, at ``paid_at`` (aware; now if not given).
@@ -127,6 +119,19 @@ class Invoicing:
             _require(current, "draft", "edited (edits only on drafts)")
             _check_draft(current, invoice)
             return _store(uow, invoice)
+
+
+def issued(invoice: Invoice, now: datetime, timezone: str, net_terms: int) -> Invoice:
+    """``invoice`` issued at ``now``: due ``net_terms`` days after that day in the
+    customer's ``timezone``, and paid at once if its total is zero."""
+    free = invoice.total == 0
+    return dataclasses.replace(
+        invoice,
+        status="paid" if free else "issued",
+        issued_at=now,
+        due_date=now.astimezone(ZoneInfo(timezone)).date() + timedelta(days=net_terms),
+        paid_at=now if free else None,
+    )
 
 
 def _require(invoice: Invoice, status: str, becoming: str) -> None:

@@ -262,6 +262,21 @@ class InvoiceRepository(Repository[Invoice], Protocol):
         """
         ...
 
+    def add_numbered(self, invoices: Sequence[Invoice], prefix: str) -> list[Invoice]:
+        """Add new invoices numbered ``prefix`` consecutively, in the order given.
+
+        The counter moves by ``len(invoices)`` in this transaction, as with
+        :meth:`assign_number`; the invoices keep every other field as given. All are
+        added or none: one conflicting id or unique value adds nothing and gives the
+        numbers back. Returns the invoices as stored.
+
+        Raises:
+            ConflictError: an id or a unique value is taken.
+            ValidationError: ``prefix`` is empty, or an invoice already has a number or
+                holds a value no store keeps.
+        """
+        ...
+
     def closed_periods(
         self, customer_ids: Sequence[str], *, ended_by: datetime, ending_after: datetime
     ) -> dict[str, list[tuple[datetime, datetime]]]:

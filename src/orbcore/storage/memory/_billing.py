@@ -29,10 +29,10 @@ class InvoiceCounters:
         """The number the next invoice of ``prefix`` gets."""
         return self._last.get(prefix, 0) + 1
 
-    def advance(self, prefix: str, journal: Journal) -> None:
-        """Mark the number :meth:`peek` gives as taken."""
+    def advance(self, prefix: str, journal: Journal, count: int = 1) -> None:
+        """Mark the ``count`` numbers from the one :meth:`peek` gives as taken."""
         previous = self._last.get(prefix, 0)
-        self._last[prefix] = previous + 1
+        self._last[prefix] = previous + count
         journal.record(lambda: self._restore(prefix, previous))
 
     def _restore(self, prefix: str, last: int) -> None:
@@ -73,6 +73,29 @@ class MemoryInvoiceRepository(MemoryRepository[Invoice]):
                 periods.setdefault(invoice.customer_id, []).append(span)
         return {customer: sorted(spans) for customer, spans in periods.items()}
 
+    def add_numbered(self, invoices: Sequence[Invoice], prefix: str) -> list[Invoice]:
+        """Add new invoices numbered ``prefix`` consecutively, all or none.
+
+        Raises:
+            ConflictError: an id or a unique value is taken.
+            ValidationError: ``prefix`` is empty, or an invoice already has a number.
+        """
+        self._journal.check()
+        _check_prefix(prefix)
+        for index, invoice in enumerate(invoices):
+            if invoice.number_sequence is not None or invoice.number_prefix is not None:
+                raise ValidationError.at((index, "number_sequence"), "the invoice has a number")
+        first = self._counters.peek(prefix)
+        numbered = [
+            dataclasses.replace(invoice, number_prefix=prefix, number_sequence=first + n)
+            for n, invoice in enumerate(invoices)
+        ]
+        with self._journal.savepoint():
+            for invoice in numbered:
+                self.add(invoice)
+            self._counters.advance(prefix, self._journal, len(numbered))
+        return numbered
+
     def assign_number(self, invoice_id: str, prefix: str) -> Invoice:
         """Give the invoice the next number of ``prefix`` (1, 2, ...) and return it.
 
@@ -86,8 +109,7 @@ class MemoryInvoiceRepository(MemoryRepository[Invoice]):
             ConflictError: the number is already held by an invoice added with it.
         """
         self._journal.check()
-        if not isinstance(prefix, str) or not prefix:
-            raise ValidationError.at(("prefix",), "an invoice number prefix is non-empty text")
+        _check_prefix(prefix)
         stored = self._stored(invoice_id)
         if stored.number_sequence is not None:
             return detached(stored)
@@ -100,6 +122,11 @@ class MemoryInvoiceRepository(MemoryRepository[Invoice]):
         self._table.replace(numbered, self._journal)
         self._counters.advance(prefix, self._journal)
         return detached(numbered)
+
+
+def _check_prefix(prefix: object) -> None:
+    if not isinstance(prefix, str) or not prefix:
+        raise ValidationError.at(("prefix",), "an invoice number prefix is non-empty text")
 
 
 class MemoryLedgerRepository(MemoryRepository[LedgerEntry]):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from orbcore._errors import StorageError
 
@@ -63,3 +64,14 @@ class Journal:
         """Take back every change since the last :meth:`forget`, newest first."""
         while self._steps:
             self._steps.pop()()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Take back the changes made inside the block if it raises, then re-raise."""
+        mark = len(self._steps)
+        try:
+            yield
+        except BaseException:
+            while len(self._steps) > mark:
+                self._steps.pop()()
+            raise

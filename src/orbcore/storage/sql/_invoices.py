@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from orbcore._errors import ValidationError
 from orbcore.billing import Invoice, InvoiceLine
 from orbcore.storage._collections import COLLECTIONS
 from orbcore.storage._query import Page, Query
@@ -86,25 +88,32 @@ class SqlInvoiceRepository(SqlRepository[Invoice]):
         page = self.page(rows[: query.limit], len(rows) > query.limit, query, order_by)
         return Page(tuple(self._with_lines(page.items)), page.next_cursor)
 
+    def add_numbered(self, invoices_: Sequence[Invoice], prefix: str) -> builtins.list[Invoice]:
+        _check_prefix(prefix)
+        for index, invoice in enumerate(invoices_):
+            if invoice.number_sequence is not None or invoice.number_prefix is not None:
+                raise ValidationError.at((index, "number_sequence"), "the invoice has a number")
+            check_storable(invoice)
+        if not invoices_:
+            return []
+        with translated("add numbered invoices"), self.connection.begin_nested():
+            last = self.connection.execute(self._bump(prefix, len(invoices_))).scalar_one()
+            first = last - len(invoices_) + 1
+            numbered = [
+                dataclasses.replace(invoice, number_prefix=prefix, number_sequence=first + n)
+                for n, invoice in enumerate(invoices_)
+            ]
+            self.connection.execute(invoices.insert(), [self.to_row(i) for i in numbered])
+            self._insert_lines([line for invoice in numbered for line in invoice.lines])
+        return numbered
+
     def assign_number(self, invoice_id: str, prefix: str) -> Invoice:
         current = self.get(invoice_id)
         if current.number_sequence is not None:
             return current
-        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
-        # The upsert locks the prefix's counter row until commit: numbering is serial
-        # per prefix, and a rollback gives the number back.
-        bump = (
-            dialect.insert(invoice_sequences)
-            .values(prefix=prefix, last_value=1)
-            .on_conflict_do_update(
-                index_elements=["prefix"],
-                set_={"last_value": invoice_sequences.c.last_value + 1},
-            )
-            .returning(invoice_sequences.c.last_value)
-        )
         with translated("number invoices"):
             savepoint = self.connection.begin_nested()
-            sequence = self.connection.execute(bump).scalar_one()
+            sequence = self.connection.execute(self._bump(prefix, 1)).scalar_one()
             numbered = self.connection.execute(
                 invoices.update()
                 .where(invoices.c.id == invoice_id, invoices.c.number_sequence.is_(None))
@@ -119,6 +128,23 @@ class SqlInvoiceRepository(SqlRepository[Invoice]):
             else:
                 savepoint.commit()
         return self.get(invoice_id)
+
+    def _bump(self, prefix: str, count: int) -> Any:
+        """Move the counter of ``prefix`` by ``count``, returning its new last value.
+
+        The upsert locks the prefix's counter row until commit: numbering is serial per
+        prefix, and a rollback gives the numbers back.
+        """
+        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
+        return (
+            dialect.insert(invoice_sequences)
+            .values(prefix=prefix, last_value=count)
+            .on_conflict_do_update(
+                index_elements=["prefix"],
+                set_={"last_value": invoice_sequences.c.last_value + count},
+            )
+            .returning(invoice_sequences.c.last_value)
+        )
 
     def _insert_lines(self, lines: Sequence[InvoiceLine]) -> None:
         if lines:
@@ -146,3 +172,8 @@ class SqlInvoiceRepository(SqlRepository[Invoice]):
 def _line(row: Row[Any]) -> InvoiceLine:
     values = row._mapping
     return InvoiceLine(**{name: values[name] for name in _LINE_FIELDS})
+
+
+def _check_prefix(prefix: object) -> None:
+    if not isinstance(prefix, str) or not prefix:
+        raise ValidationError.at(("prefix",), "an invoice number prefix is non-empty text")

@@ -1,0 +1,205 @@
+"""What a billing run rates with: stored prices, metrics and plan adjustments, read once.
+
+A :class:`Catalog` caches, for one run, the price rows a subscription's timeline refers to
+(``<plan id>:v<version>:<price id>``), each as a rating :class:`~orbcore.pricing.Price`,
+the billable metrics of usage prices, and the adjustments of each plan version with
+their price ids turned into the row ids the invoice lines carry. It grows with the
+catalog, not with the number of subscriptions. :func:`rate` turns one subscription's
+charges of an invoice date into the builder's :class:`~orbcore.billing.RatedCharge`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from orbcore._errors import NotFoundError, ValidationError
+from orbcore.billing import (
+    Adjustment,
+    BillableCharge,
+    Customer,
+    RatedCharge,
+    definition_from_records,
+    price_record_id,
+)
+from orbcore.billing import Price as PriceRow
+from orbcore.events import BillableMetric, GroupKey
+from orbcore.money import RoundingMode, round_rational
+from orbcore.pricing import Price, Usage
+from orbcore.services._metering import quantities
+from orbcore.storage import Query, UnitOfWork, each
+
+__all__ = ["Catalog", "rate"]
+
+_PAGE = 500
+_PLACES = 12
+
+
+@dataclass
+class Catalog:
+    """The prices, metrics and plan adjustments a run has read so far."""
+
+    rows: dict[str, PriceRow] = field(default_factory=dict)
+    prices: dict[str, Price] = field(default_factory=dict)
+    metrics: dict[str, BillableMetric] = field(default_factory=dict)
+    adjustments: dict[tuple[str, int], tuple[Adjustment, ...]] = field(default_factory=dict)
+
+    def load(self, uow: UnitOfWork, price_ids: Iterable[str]) -> None:
+        """Read the price rows among ``price_ids`` not read yet, their metrics and their
+        plan versions' adjustments. Missing rows are left out (``rate`` reports them)."""
+        missing = sorted({p for p in price_ids if p not in self.rows})
+        if not missing:
+            return
+        found = uow.prices.find_many(missing)
+        self.rows.update(found)
+        metric_ids = sorted(
+            {
+                row.billable_metric_id
+                for row in found.values()
+                if row.billable_metric_id is not None and row.billable_metric_id not in self.metrics
+            }
+        )
+        if metric_ids:
+            self.metrics.update(uow.billable_metrics.find_many(metric_ids))
+        for plan_id, version in sorted({(r.plan_id, r.plan_version) for r in found.values()}):
+            if (plan_id, version) not in self.adjustments:
+                self.adjustments[plan_id, version] = _plan_adjustments(uow, plan_id, version)
+
+    def price(self, price_id: str) -> tuple[PriceRow, Price]:
+        """The row of ``price_id`` and the price that rates it.
+
+        Raises:
+            NotFoundError: the row was not found by :meth:`load`.
+        """
+        row = self.rows.get(price_id)
+        if row is None:
+            raise NotFoundError(f"no prices record {price_id!r}")
+        price = self.prices.get(price_id)
+        if price is None:
+            price = Price.from_orb(
+                {
+                    "name": row.name,
+                    "model_type": row.model_type,
+                    f"{row.model_type}_config": row.config,
+                }
+            )
+            self.prices[price_id] = price
+        return row, price
+
+    def adjustments_for(self, price_ids: Iterable[str]) -> list[Adjustment]:
+        """The adjustments of the plan versions the prices ``price_ids`` belong to."""
+        versions = sorted({(self.rows[p].plan_id, self.rows[p].plan_version) for p in price_ids})
+        return [a for version in versions for a in self.adjustments.get(version, ())]
+
+
+def rate(
+    uow: UnitOfWork,
+    catalog: Catalog,
+    customer: Customer,
+    charges: Sequence[BillableCharge],
+) -> list[RatedCharge]:
+    """Rate one invoice date's charges of a subscription.
+
+    Fixed fees are rated on their prorated quantity; usage prices on their metric's
+    quantity over the charge's service period, per group when the price needs groups
+    (a matrix's ``dimensions``, a grouped matrix's ``dimension``, a grouped price's
+    ``grouping_key``), the metric's groups summed onto those keys.
+
+    Raises:
+        NotFoundError: a price row or a metric is missing.
+        ValidationError: a grouped price on a metric that does not group by its keys.
+    """
+    rated = []
+    for charge in charges:
+        row, price = catalog.price(charge.price_id)
+        period = charge.service_period
+        usage: Usage | Decimal
+        if charge.prorated_quantity is not None:
+            usage = _decimal(charge.prorated_quantity)
+        elif row.billable_metric_id is None:
+            usage = Decimal(0)
+        else:
+            metric = catalog.metrics.get(row.billable_metric_id)
+            if metric is None:
+                raise NotFoundError(f"no billable_metrics record {row.billable_metric_id!r}")
+            found = quantities(
+                uow,
+                metric,
+                period.start,
+                period.end,
+                customer_id=customer.id,
+                external_customer_id=customer.external_customer_id,
+            )
+            usage = _usage(row, metric, found)
+        rated.append(
+            RatedCharge.from_price(
+                price,
+                usage,
+                price_id=charge.price_id,
+                start_date=period.start,
+                end_date=period.end,
+            )
+        )
+    return rated
+
+
+def _usage(
+    row: PriceRow, metric: BillableMetric, found: Mapping[GroupKey, Decimal]
+) -> Usage | Decimal:
+    total = sum(found.values(), Decimal(0))
+    keys = _grouping(row.config)
+    if keys is None:
+        return total
+    missing = [key for key in keys if key not in metric.group_by]
+    if missing:
+        raise ValidationError.at(
+            ("prices", row.id, "billable_metric_id"),
+            f"the price groups by {missing}; metric {metric.id!r} groups by "
+            f"{list(metric.group_by)}",
+        )
+    positions = [metric.group_by.index(key) for key in keys]
+    groups: dict[tuple[str | None, ...], Decimal] = {}
+    for group, quantity in found.items():
+        cell = tuple(group[n] for n in positions)
+        groups[cell] = groups.get(cell, Decimal(0)) + quantity
+    return Usage(quantity=total, groups=groups)
+
+
+def _grouping(config: Mapping[str, Any]) -> list[str] | None:
+    """The event properties a price's usage is split by, if it is split."""
+    dimensions = config.get("dimensions")
+    if isinstance(dimensions, list):
+        return [str(d) for d in dimensions if d is not None]
+    for name in ("dimension", "grouping_key"):
+        key = config.get(name)
+        if isinstance(key, str):
+            return [key]
+    return None
+
+
+def _plan_adjustments(uow: UnitOfWork, plan_id: str, version: int) -> tuple[Adjustment, ...]:
+    """A plan version's adjustments, each on the row ids of the prices it covers."""
+    plan = uow.plans.get(plan_id)
+    query = Query(where={"plan_id": plan_id, "plan_version": version}, limit=_PAGE)
+    definition = definition_from_records(plan, list(each(uow.prices, query)), version=version)
+    own = [price_record_id(plan_id, version, price.id) for price in definition.prices]
+    adjusted = []
+    for adjustment in definition.all_adjustments:
+        ids = [price_record_id(plan_id, version, p) for p in adjustment.applies_to_price_ids]
+        update: dict[str, Any] = {
+            "applies_to_price_ids": tuple(own if adjustment.applies_to_all else ids)
+        }
+        if adjustment.applies_to_all:
+            update["applies_to_all"] = False
+        adjusted.append(adjustment.model_copy(update=update))
+    return tuple(adjusted)
+
+
+def _decimal(value: Fraction) -> Decimal:
+    """A prorated fixed-fee quantity: exact when whole, else to 12 decimal places."""
+    if value.denominator == 1:
+        return Decimal(value.numerator)
+    return round_rational(value, _PLACES, RoundingMode.HALF_EVEN)
