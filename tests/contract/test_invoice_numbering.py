@@ -108,13 +108,14 @@ def test_add_numbered_numbers_in_the_order_given_after_the_counter(store: Store)
 
 
 def test_add_numbered_adds_nothing_when_one_invoice_conflicts(store: Store) -> None:
-    taken = invoice()
+    taken = invoice(plan_id="pln_1")
     save(store, "invoices", taken)
     fresh = invoice()
     clash = invoice(
         subscription_id=taken.subscription_id,
         customer_id=taken.customer_id,
         invoice_date=taken.invoice_date,
+        plan_id="pln_1",
     )
     save_parents(store, "invoices", fresh)
     with store.unit_of_work() as uow:

@@ -85,9 +85,7 @@ def test_orbs_minimum_commitment_lifts_nine_calls_to_50_dollars(store: Store) ->
     (line,) = january.lines
     # 9 calls x $2.50 = $22.50, lifted to the $50.00 minimum
     assert (line.quantity, line.amount) == (Decimal(9), Decimal("50.00"))
-    assert [(s["adjustment_type"], s["amount"]) for s in line.adjustments] == [
-        ("minimum", "27.50")
-    ]
+    assert [(s["adjustment_type"], s["amount"]) for s in line.adjustments] == [("minimum", "27.50")]
     assert (january.subtotal, january.total) == (Decimal("22.50"), Decimal("50.00"))
 
 

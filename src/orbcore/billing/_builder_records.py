@@ -37,6 +37,7 @@ def invoice_record(
     created_at: datetime,
     kind: str = "subscription",
     subscription_id: str | None = None,
+    plan_id: str | None = None,
     period_start: datetime | None = None,
     period_end: datetime | None = None,
     metadata: Mapping[str, str] | None = None,
@@ -54,6 +55,7 @@ def invoice_record(
         created_at: when the record is made (the caller's clock).
         kind: ``subscription``, ``partial`` (a threshold invoice) or ``one_off``.
         subscription_id: the subscription billed, if any.
+        plan_id: the plan whose prices it bills, if any.
         period_start: the period billed; by default, the earliest line start.
         period_end: by default, the latest line end.
         metadata: the invoice's metadata.
@@ -77,6 +79,7 @@ def invoice_record(
         invoice_date=invoice_date,
         created_at=created_at,
         subscription_id=subscription_id,
+        plan_id=plan_id,
         subtotal=draft.subtotal.amount,
         tax=draft.tax.amount,
         total=draft.total.amount,

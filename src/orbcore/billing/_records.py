@@ -132,7 +132,11 @@ class InvoiceLine:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Invoice:
-    """An invoice. One per (subscription, invoice date, kind); numbered when issued."""
+    """An invoice. One per (subscription, invoice date, plan, kind); numbered when issued.
+
+    ``plan_id`` is the plan whose prices it bills: an invoice corresponds to one plan, so
+    a plan change can bill an old-plan and a new-plan invoice on the same date.
+    """
 
     id: str
     customer_id: str
@@ -143,6 +147,7 @@ class Invoice:
     invoice_date: datetime
     created_at: datetime
     subscription_id: str | None = None
+    plan_id: str | None = None
     status: str = "draft"
     subtotal: Decimal = Decimal(0)
     tax: Decimal = Decimal(0)

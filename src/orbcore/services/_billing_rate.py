@@ -21,14 +21,18 @@ from orbcore.billing import (
     Adjustment,
     BillableCharge,
     Customer,
+    Maximum,
+    Minimum,
+    PercentageDiscount,
     RatedCharge,
+    SubscriptionTimeline,
     definition_from_records,
     price_record_id,
 )
 from orbcore.billing import Price as PriceRow
 from orbcore.events import BillableMetric, GroupKey
 from orbcore.money import RoundingMode, round_rational
-from orbcore.pricing import Price, Usage
+from orbcore.pricing import Price, PriceResult, Usage
 from orbcore.services._metering import quantities
 from orbcore.storage import Query, UnitOfWork, each
 
@@ -89,10 +93,25 @@ class Catalog:
             self.prices[price_id] = price
         return row, price
 
-    def adjustments_for(self, price_ids: Iterable[str]) -> list[Adjustment]:
-        """The adjustments of the plan versions the prices ``price_ids`` belong to."""
-        versions = sorted({(self.rows[p].plan_id, self.rows[p].plan_version) for p in price_ids})
-        return [a for version in versions for a in self.adjustments.get(version, ())]
+    def adjustments_for(self, charges: Sequence[BillableCharge]) -> list[Adjustment]:
+        """The adjustments of the plan versions of ``charges``' prices.
+
+        A minimum or a maximum does not apply to a credit (a negative quantity: the
+        unused rest of an in-advance fee); discounts do, so a discounted fee is credited
+        at its discounted amount.
+        """
+        rows = [self.rows[c.price_id] for c in charges]
+        versions = sorted({(row.plan_id, row.plan_version) for row in rows})
+        credits = {c.price_id for c in charges if c.quantity is not None and c.quantity < 0}
+        found = []
+        for adjustment in (a for v in versions for a in self.adjustments.get(v, ())):
+            if credits and isinstance(adjustment, (Minimum, Maximum)):
+                ids = tuple(p for p in adjustment.applies_to_price_ids if p not in credits)
+                if not ids:
+                    continue
+                adjustment = adjustment.model_copy(update={"applies_to_price_ids": ids})
+            found.append(adjustment)
+        return found
 
 
 def rate(
@@ -100,25 +119,35 @@ def rate(
     catalog: Catalog,
     customer: Customer,
     charges: Sequence[BillableCharge],
-) -> list[RatedCharge]:
-    """Rate one invoice date's charges of a subscription.
+    timeline: SubscriptionTimeline | None = None,
+) -> tuple[list[RatedCharge], list[Adjustment]]:
+    """Rate one invoice's charges of a subscription, and give the trial's discounts.
 
-    Fixed fees are rated on their prorated quantity; usage prices on their metric's
+    Fixed fees are rated on their prorated quantity; a credit (a negative quantity) is
+    the rating of the positive quantity, negated. Usage prices are rated on their metric's
     quantity over the charge's service period, per group when the price needs groups
     (a matrix's ``dimensions``, a grouped matrix's ``dimension``, a grouped price's
     ``grouping_key``), the metric's groups summed onto those keys.
+
+    Usage served during the ``timeline``'s trial carries Orb's trial discount: 100% (a
+    plan's trial has no maximum amount here), as a price-level percentage discount.
 
     Raises:
         NotFoundError: a price row or a metric is missing.
         ValidationError: a grouped price on a metric that does not group by its keys.
     """
     rated = []
+    trial: list[Adjustment] = []
     for charge in charges:
         row, price = catalog.price(charge.price_id)
         period = charge.service_period
         usage: Usage | Decimal
         if charge.prorated_quantity is not None:
-            usage = _decimal(charge.prorated_quantity)
+            quantity = _decimal(charge.prorated_quantity)
+            if quantity < 0:
+                rated.append(_credit(price, -quantity, charge))
+                continue
+            usage = quantity
         elif row.billable_metric_id is None:
             usage = Decimal(0)
         else:
@@ -143,7 +172,35 @@ def rate(
                 end_date=period.end,
             )
         )
-    return rated
+        trial_end = None if timeline is None else timeline.trial_end
+        if charge.quantity is None and trial_end is not None and period.end <= trial_end:
+            trial.append(_trial_discount(charge.price_id))
+    return rated, trial
+
+
+def _credit(price: Price, quantity: Decimal, charge: BillableCharge) -> RatedCharge:
+    """The charge of ``quantity`` full fees, negated: a credit for an unused rest."""
+    result = price.evaluate(quantity)
+    negated = PriceResult(
+        result.model_type,
+        -result.quantity,
+        -result.amount,
+        tuple(s._replace(quantity=-s.quantity, amount=-s.amount) for s in result.sub_lines),
+    )
+    named = price.fields.get("name")
+    return RatedCharge(
+        price_id=charge.price_id,
+        name=named if isinstance(named, str) else charge.price_id,
+        result=negated,
+        start_date=charge.service_period.start,
+        end_date=charge.service_period.end,
+    )
+
+
+def _trial_discount(price_id: str) -> Adjustment:
+    return PercentageDiscount(
+        percentage_discount=Decimal(1), applies_to_price_ids=(price_id,), reason="trial"
+    )
 
 
 def _usage(

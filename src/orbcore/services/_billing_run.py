@@ -89,10 +89,11 @@ Progress = Callable[[str, RunSummary], None]
 
 @dataclass(frozen=True, slots=True)
 class _Due:
-    """One invoice a subscription owes: its id, date and charges."""
+    """One invoice a subscription owes: its id, date, plan and charges."""
 
     invoice_id: str
     invoice_date: datetime
+    plan_id: str | None
     charges: tuple[BillableCharge, ...]
 
 
@@ -208,16 +209,18 @@ class BillingRun:
             return
         timeline = SubscriptionTimeline.from_json(plan.record.timeline)
         plan.timeline = timeline
-        by_date: dict[datetime, list[BillableCharge]] = {}
+        # An invoice corresponds to one plan: a plan change bills the old plan's and
+        # the new plan's charges of one date on two invoices.
+        grouped: dict[tuple[datetime, str], list[BillableCharge]] = {}
         for charge in billable_charges(timeline, as_of + _TICK):
-            by_date.setdefault(charge.invoice_date, []).append(charge)
-        for invoice_date, charges in sorted(by_date.items()):
+            grouped.setdefault((charge.invoice_date, charge.plan_id or ""), []).append(charge)
+        for (invoice_date, plan_id), charges in sorted(grouped.items()):
             bills_usage = any(c.price.kind is PriceKind.USAGE for c in charges)
             if bills_usage and invoice_date + self.grace > as_of:
                 plan.waiting += 1
                 continue
-            invoice_id = invoice_id_of(plan.record.id, invoice_date)
-            plan.due.append(_Due(invoice_id, invoice_date, tuple(charges)))
+            invoice_id = invoice_id_of(plan.record.id, invoice_date, plan_id)
+            plan.due.append(_Due(invoice_id, invoice_date, plan_id or None, tuple(charges)))
 
     def _build(
         self,
@@ -228,12 +231,12 @@ class BillingRun:
         due: _Due,
         now: datetime,
     ) -> Invoice:
-        rated = rate(uow, catalog, customer, due.charges)
+        rated, trial = rate(uow, catalog, customer, due.charges, plan.timeline)
         currency = catalog.rows[due.charges[0].price_id].currency
         draft = build_invoice(
             rated,
             currency=currency,
-            adjustments=catalog.adjustments_for(c.price_id for c in rated),
+            adjustments=[*trial, *catalog.adjustments_for(due.charges)],
             tax=self.tax,
             customer_id=customer.id,
             jurisdiction=_jurisdiction(customer),
@@ -246,6 +249,7 @@ class BillingRun:
             invoice_date=due.invoice_date,
             created_at=now,
             subscription_id=plan.record.id,
+            plan_id=due.plan_id,
         )
         return issued(record, now, customer.timezone, plan.record.net_terms or 0)
 
@@ -314,9 +318,10 @@ class BillingRun:
             pass
 
 
-def invoice_id_of(subscription_id: str, invoice_date: datetime) -> str:
-    """The id of a subscription's invoice of ``invoice_date``: ``inv_`` and 32 hex digits."""
-    key = f"{subscription_id}|{invoice_date.isoformat()}".encode()
+def invoice_id_of(subscription_id: str, invoice_date: datetime, plan_id: str = "") -> str:
+    """The id of a subscription's invoice of ``invoice_date`` for the plan ``plan_id``:
+    ``inv_`` and 32 hex digits."""
+    key = f"{subscription_id}|{invoice_date.isoformat()}|{plan_id}".encode()
     return f"inv_{hashlib.sha256(key).hexdigest()[:32]}"
 
 

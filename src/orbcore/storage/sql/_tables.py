@@ -221,6 +221,7 @@ invoices = Table(
     _id(),
     _ref("customer_id", "customers"),
     _ref("subscription_id", "subscriptions", nullable=True),
+    Column("plan_id", _key(ID)),
     Column("currency", String(32), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("status", String(32), nullable=False, index=True),
@@ -240,7 +241,7 @@ invoices = Table(
     Column("metadata", Document, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     _revision(),
-    UniqueConstraint("subscription_id", "invoice_date", "kind"),
+    UniqueConstraint("subscription_id", "invoice_date", "plan_id", "kind"),
     UniqueConstraint("number_prefix", "number_sequence"),
     Index(None, "customer_id", "invoice_date"),
 )

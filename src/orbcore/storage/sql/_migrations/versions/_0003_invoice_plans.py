@@ -1,4 +1,4 @@
-"""invoices are unique per (subscription, invoice date, kind)
+"""invoices name their plan and are unique per (subscription, invoice date, plan, kind)
 
 Revision ID: 0003
 Revises: 0002
@@ -7,6 +7,7 @@ Create Date: 2026-11-26
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
@@ -15,24 +16,34 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _OLD = ["subscription_id", "period_start", "period_end", "kind"]
-_NEW = ["subscription_id", "invoice_date", "kind"]
+_NEW = ["subscription_id", "invoice_date", "plan_id", "kind"]
 
 
 def upgrade() -> None:
     with op.batch_alter_table("invoices") as invoices:
+        invoices.add_column(
+            sa.Column(
+                "plan_id",
+                sa.String(length=64).with_variant(
+                    sa.String(length=64, collation="C"), "postgresql"
+                ),
+                nullable=True,
+            )
+        )
         invoices.drop_constraint(
             op.f("uq_invoices_subscription_id_period_start_period_end_kind"), type_="unique"
         )
         invoices.create_unique_constraint(
-            op.f("uq_invoices_subscription_id_invoice_date_kind"), _NEW
+            op.f("uq_invoices_subscription_id_invoice_date_plan_id_kind"), _NEW
         )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("invoices") as invoices:
         invoices.drop_constraint(
-            op.f("uq_invoices_subscription_id_invoice_date_kind"), type_="unique"
+            op.f("uq_invoices_subscription_id_invoice_date_plan_id_kind"), type_="unique"
         )
         invoices.create_unique_constraint(
             op.f("uq_invoices_subscription_id_period_start_period_end_kind"), _OLD
         )
+        invoices.drop_column("plan_id")
