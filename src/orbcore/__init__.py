@@ -11,6 +11,7 @@ Money('0.30', 'USD')
 
 from orbcore._api import publish
 from orbcore._clock import Clock, SystemClock, VirtualClock
+from orbcore._engine import Engine, connect
 from orbcore._errors import (
     ConflictError,
     CurrencyMismatchError,
@@ -60,6 +61,7 @@ __all__ = [
     "CurrencyRegistry",
     "CycleAnchor",
     "DayCount",
+    "Engine",
     "FloatNotAllowedError",
     "Money",
     "NotFoundError",
@@ -75,6 +77,7 @@ __all__ = [
     "VirtualClock",
     "__version__",
     "allocate",
+    "connect",
     "format_money",
     "get_currency",
     "period_fraction",

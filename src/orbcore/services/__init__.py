@@ -7,6 +7,7 @@ from orbcore._api import publish
 from orbcore.services._amend import AMENDMENT_LIMIT, AMENDMENT_WINDOW, Amendments
 from orbcore.services._backfill import Backfills
 from orbcore.services._billing_run import BillingRun, RunFailure, RunSummary
+from orbcore.services._customers import Customers
 from orbcore.services._import import ImportProgress, ImportReport, LineError, import_events
 from orbcore.services._ingest import (
     FUTURE_TOLERANCE,
@@ -25,6 +26,7 @@ __all__ = [
     "Amendments",
     "Backfills",
     "BillingRun",
+    "Customers",
     "EventResult",
     "EventStatus",
     "FUTURE_TOLERANCE",
