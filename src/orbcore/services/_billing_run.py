@@ -30,6 +30,7 @@ from orbcore._clock import Clock
 from orbcore._errors import ConflictError, NotFoundError, ValidationError
 from orbcore.billing import (
     BillableCharge,
+    ChargeRole,
     Customer,
     Invoice,
     PriceKind,
@@ -209,11 +210,14 @@ class BillingRun:
             return
         timeline = SubscriptionTimeline.from_json(plan.record.timeline)
         plan.timeline = timeline
-        # An invoice corresponds to one plan: a plan change bills the old plan's and
-        # the new plan's charges of one date on two invoices.
         grouped: dict[tuple[datetime, str], list[BillableCharge]] = {}
+        by_date: dict[datetime, list[BillableCharge]] = {}
         for charge in billable_charges(timeline, as_of + _TICK):
-            grouped.setdefault((charge.invoice_date, charge.plan_id or ""), []).append(charge)
+            by_date.setdefault(charge.invoice_date, []).append(charge)
+        for invoice_date, charges in by_date.items():
+            for charge in charges:
+                key = (invoice_date, _invoice_plan(charge, charges))
+                grouped.setdefault(key, []).append(charge)
         for (invoice_date, plan_id), charges in sorted(grouped.items()):
             bills_usage = any(c.price.kind is PriceKind.USAGE for c in charges)
             if bills_usage and invoice_date + self.grace > as_of:
@@ -323,6 +327,29 @@ def invoice_id_of(subscription_id: str, invoice_date: datetime, plan_id: str = "
     ``inv_`` and 32 hex digits."""
     key = f"{subscription_id}|{invoice_date.isoformat()}|{plan_id}".encode()
     return f"inv_{hashlib.sha256(key).hexdigest()[:32]}"
+
+
+def _invoice_plan(charge: BillableCharge, same_date: Sequence[BillableCharge]) -> str:
+    """The plan whose invoice ``charge`` goes on, among the charges of its date.
+
+    An invoice corresponds to one plan. A change mid-cycle (a credit for an unused fee,
+    or a charge cut short before its cycle ends) bills the old plan's charges and the new
+    plan's up-front fees on two invoices of that date. At a cycle boundary (a change at
+    the end of the term) the old plan's last usage and the new plan's first fees share
+    the regular invoice, which takes the new plan.
+    """
+    plans = {c.plan_id or "" for c in same_date}
+    if len(plans) == 1 or any(_cut_short(c) for c in same_date):
+        return charge.plan_id or ""
+    starting = [c.plan_id or "" for c in same_date if c.service_period.start >= c.invoice_date]
+    return max(starting) if starting else max(plans)
+
+
+def _cut_short(charge: BillableCharge) -> bool:
+    period = charge.service_period
+    return charge.role is ChargeRole.UNUSED_CREDIT or (
+        period.end < charge.cycle.end and period.end <= charge.invoice_date
+    )
 
 
 def _counted(summary: RunSummary, plan: _Plan) -> RunSummary:
