@@ -25,7 +25,9 @@ def test_the_demo_runs_as_a_module_on_a_sqlite_file_by_default(tmp_path: Path) -
     assert "2024-01-31 -> 2024-02-29 -> 2024-03-31 -> 2024-04-30" in result.stdout
     assert "1.234,57\u00a0$" in result.stdout
     assert "2024-02-01T08:00:00+00:00" in result.stdout
-    assert "invoice DEMO-000001" in result.stdout
+    assert "DEMO-000002  2024-02-01  Acme Corp  issued  total 52,40\u00a0$" in result.stdout
+    assert "Speicher (GB)      2024-01-01 .. 2024-02-01     18420  368,40\u00a0€" in result.stdout
+    assert "running again: 0 created, 6 already there" in result.stdout
     assert (tmp_path / "orbcore.db").exists()
 
 
@@ -34,14 +36,17 @@ def test_running_the_demo_again_changes_nothing(
 ) -> None:
     url = f"sqlite:///{tmp_path}/again.db"
     assert main(["demo", "--database", url]) == 0
-    assert "stored customer Acme Corp" in capsys.readouterr().out
+    first = capsys.readouterr().out
+    assert "billing run, 4 invoices created, 0 already there" in first
     assert main(["demo", "--database", url]) == 0
     second = capsys.readouterr().out
-    assert "earlier run: no change" in second
-    assert "invoice DEMO-000001" in second
+    assert "found from an earlier run" in second
+    assert "158 events sent, 0 accepted, 158 duplicates" in second
+    assert "billing run, 0 invoices created, 6 already there" in second
+    assert first.split("invoices, amounts")[1] == second.split("invoices, amounts")[1]
     with open_store(url).unit_of_work() as uow:
-        assert len(uow.invoices.list()) == 1
-        assert len(uow.customers.list()) == 1
+        assert len(uow.invoices.list()) == 6
+        assert len(uow.customers.list()) == 2
 
 
 def test_the_demo_formats_for_the_requested_locale(

@@ -21,7 +21,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"orbcore {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser(
-        "demo", help="show exact money, currencies and the billing calendar at work"
+        "demo", help="show exact money, the billing calendar and a billing run at work"
     )
     demo.add_argument(
         "--locale", default="de_DE", help="locale to format amounts in (default: de_DE)"
