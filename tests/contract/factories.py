@@ -389,6 +389,7 @@ UNIQUE_FILL: dict[str, Any] = {
     "external_customer_id": "ext_shared",
     "external_plan_id": "ext_shared",
     "subscription_id": "sub_shared",
+    "plan_id": "pln_shared",
     "number_prefix": "INV",
     "number_sequence": 7,
 }

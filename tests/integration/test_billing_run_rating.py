@@ -8,9 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from orbcore import VirtualClock
+import pytest
+
+from orbcore import ConflictError, VirtualClock
 from orbcore.billing import Invoice, RateTableTax
-from orbcore.services import BillingRun, Ingestion, Metering, Subscriptions
+from orbcore.services import BillingRun, Ingestion, Invoicing, Metering, Subscriptions
 from orbcore.storage import Query, Store, each
 
 JAN_1 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -214,4 +216,22 @@ def test_the_record_follows_a_scheduled_plan_change_and_the_end(store: Store) ->
     assert [(i.invoice_date, i.total) for i in stored(store)] == [
         (JAN_1, Decimal("10.00")),
         (FEB_1, Decimal("30.00")),
+    ]
+
+
+def test_a_backdated_cancellation_refuses_to_void_a_paid_invoice(store: Store) -> None:
+    plan = {"name": "Basic", "currency": "USD", "prices": [unit("platform", "10.00")]}
+    set_up(store, plan, [])
+    BillingRun(store, VirtualClock(FEB_1 + GRACE)).run(FEB_1 + GRACE)
+    january, february = stored(store)
+    Invoicing(store, VirtualClock(FEB_1 + timedelta(days=2))).pay(february.id)
+    subscriptions = Subscriptions(store, VirtualClock(FEB_1 + timedelta(days=9)))
+
+    with pytest.raises(ConflictError, match="is paid"):
+        subscriptions.cancel("sub_1", "requested_date", cancellation_date=date(2024, 1, 15))
+
+    assert subscriptions.timeline("sub_1").end is None
+    assert [(i.id, i.status) for i in stored(store)] == [
+        (january.id, "issued"),
+        (february.id, "paid"),
     ]

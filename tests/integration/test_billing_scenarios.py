@@ -28,8 +28,6 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from orbcore import Anniversary, VirtualClock
 from orbcore.billing import Customer, Invoice
 from orbcore.services import (
@@ -494,10 +492,6 @@ def test_cancellation_backdated_mid_period_credits_from_the_effective_date(
     world.assert_nothing_more_due(utc(2023, 1, 13))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a backdated cancellation does not yet void the invoices it makes wrong",
-)
 def test_cancellation_backdated_to_the_start_voids_the_only_invoice(store: Store) -> None:
     world = Scenario.on(store, utc(2022, 1, 1))
     world.subscribe("pln_basic", date(2022, 1, 1))
@@ -516,10 +510,6 @@ def test_cancellation_backdated_to_the_start_voids_the_only_invoice(store: Store
     world.assert_nothing_more_due(utc(2023, 1, 1))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a backdated cancellation does not yet void the invoices it makes wrong",
-)
 def test_cancellation_backdated_to_an_invoiced_period_voids_and_reissues_its_invoice(
     store: Store,
 ) -> None:

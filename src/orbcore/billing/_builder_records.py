@@ -38,6 +38,7 @@ def invoice_record(
     kind: str = "subscription",
     subscription_id: str | None = None,
     plan_id: str | None = None,
+    reissue: int = 0,
     period_start: datetime | None = None,
     period_end: datetime | None = None,
     metadata: Mapping[str, str] | None = None,
@@ -56,6 +57,8 @@ def invoice_record(
         kind: ``subscription``, ``partial`` (a threshold invoice) or ``one_off``.
         subscription_id: the subscription billed, if any.
         plan_id: the plan whose prices it bills, if any.
+        reissue: 0 for a first invoice; ``n`` for the ``n``-th replacement of one voided
+            by a retroactive change.
         period_start: the period billed; by default, the earliest line start.
         period_end: by default, the latest line end.
         metadata: the invoice's metadata.
@@ -80,6 +83,7 @@ def invoice_record(
         created_at=created_at,
         subscription_id=subscription_id,
         plan_id=plan_id,
+        reissue=reissue,
         subtotal=draft.subtotal.amount,
         tax=draft.tax.amount,
         total=draft.total.amount,

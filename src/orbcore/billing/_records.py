@@ -132,10 +132,13 @@ class InvoiceLine:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Invoice:
-    """An invoice. One per (subscription, invoice date, plan, kind); numbered when issued.
+    """An invoice. One per (subscription, invoice date, plan, kind, reissue); numbered
+    when issued.
 
     ``plan_id`` is the plan whose prices it bills: an invoice corresponds to one plan, so
     a plan change can bill an old-plan and a new-plan invoice on the same date.
+    ``reissue`` is 0 for the first invoice of its date and plan, and ``n`` for the one
+    that replaces reissue ``n - 1`` after a retroactive change voided it.
     """
 
     id: str
@@ -148,6 +151,7 @@ class Invoice:
     created_at: datetime
     subscription_id: str | None = None
     plan_id: str | None = None
+    reissue: int = 0
     status: str = "draft"
     subtotal: Decimal = Decimal(0)
     tax: Decimal = Decimal(0)

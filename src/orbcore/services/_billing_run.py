@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,7 +44,7 @@ from orbcore.billing import (
 from orbcore.calendar._zone import ensure_aware
 from orbcore.money import RoundingMode
 from orbcore.services._billing_rate import Catalog, rate
-from orbcore.services._invoicing import Invoicing, issued
+from orbcore.services._invoicing import SUBSCRIPTION_CHANGED, VOID_REASON, Invoicing, issued
 from orbcore.storage import Query, Store, UnitOfWork
 
 __all__ = ["DEFAULT_GRACE", "BillingRun", "RunFailure", "RunSummary"]
@@ -96,6 +96,15 @@ class _Due:
     invoice_date: datetime
     plan_id: str | None
     charges: tuple[BillableCharge, ...]
+    reissue: int = 0
+
+    def reissued(self, subscription_id: str) -> _Due:
+        """The invoice that replaces this one once a retroactive change voided it."""
+        reissue = self.reissue + 1
+        invoice_id = invoice_id_of(
+            subscription_id, self.invoice_date, self.plan_id or "", reissue=reissue
+        )
+        return dataclasses.replace(self, invoice_id=invoice_id, reissue=reissue)
 
 
 @dataclass
@@ -195,15 +204,31 @@ class BillingRun:
                     if customer is None:
                         raise NotFoundError(f"no customers record {plan.record.customer_id!r}")
                     for due in plan.due:
-                        found = existing.get(due.invoice_id)
-                        if found is None:
-                            plan.built.append(self._build(uow, catalog, plan, customer, due, now))
-                        else:
-                            plan.present += 1
-                            if found.status == "draft":  # left by an earlier version's run
-                                plan.drafts.append(found.id)
+                        self._bill(uow, catalog, plan, customer, due, existing, now)
                 except Exception as error:  # reported, and the run goes on
                     plan.fail(error)
+
+    def _bill(
+        self,
+        uow: UnitOfWork,
+        catalog: Catalog,
+        plan: _Plan,
+        customer: Customer,
+        due: _Due,
+        existing: Mapping[str, Invoice],
+        now: datetime,
+    ) -> None:
+        """Build ``due``'s invoice unless it is stored (past the voided ones it replaces)."""
+        found = existing.get(due.invoice_id)
+        while found is not None and _replaced(found):
+            due = due.reissued(plan.record.id)
+            found = uow.invoices.find(due.invoice_id)
+        if found is None:
+            plan.built.append(self._build(uow, catalog, plan, customer, due, now))
+            return
+        plan.present += 1
+        if found.status == "draft":  # left by an earlier version's run
+            plan.drafts.append(found.id)
 
     def _find_due(self, plan: _Plan, as_of: datetime) -> None:
         if not plan.record.timeline:
@@ -254,6 +279,7 @@ class BillingRun:
             created_at=now,
             subscription_id=plan.record.id,
             plan_id=due.plan_id,
+            reissue=due.reissue,
         )
         return issued(record, now, customer.timezone, plan.record.net_terms or 0)
 
@@ -322,10 +348,13 @@ class BillingRun:
             pass
 
 
-def invoice_id_of(subscription_id: str, invoice_date: datetime, plan_id: str = "") -> str:
-    """The id of a subscription's invoice of ``invoice_date`` for the plan ``plan_id``:
-    ``inv_`` and 32 hex digits."""
-    key = f"{subscription_id}|{invoice_date.isoformat()}|{plan_id}".encode()
+def invoice_id_of(
+    subscription_id: str, invoice_date: datetime, plan_id: str = "", *, reissue: int = 0
+) -> str:
+    """The id of a subscription's invoice of ``invoice_date`` for the plan ``plan_id``
+    (its ``reissue``-th replacement if not 0): ``inv_`` and 32 hex digits."""
+    tail = f"|{reissue}" if reissue else ""
+    key = f"{subscription_id}|{invoice_date.isoformat()}|{plan_id}{tail}".encode()
     return f"inv_{hashlib.sha256(key).hexdigest()[:32]}"
 
 
@@ -350,6 +379,11 @@ def _cut_short(charge: BillableCharge) -> bool:
     return charge.role is ChargeRole.UNUSED_CREDIT or (
         period.end < charge.cycle.end and period.end <= charge.invoice_date
     )
+
+
+def _replaced(invoice: Invoice) -> bool:
+    """Whether ``invoice`` was voided by a retroactive change, to be billed again."""
+    return invoice.status == "void" and invoice.metadata.get(VOID_REASON) == SUBSCRIPTION_CHANGED
 
 
 def _counted(summary: RunSummary, plan: _Plan) -> RunSummary:

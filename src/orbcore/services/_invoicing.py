@@ -18,9 +18,17 @@ from orbcore._clock import Clock
 from orbcore._errors import ConflictError, ValidationError
 from orbcore.billing import Invoice
 from orbcore.calendar._zone import ensure_aware
-from orbcore.storage import Store, UnitOfWork
+from orbcore.storage import Query, Range, Store, UnitOfWork, each
 
-__all__ = ["Invoicing", "issued"]
+_PAGE = 200
+
+__all__ = ["SUBSCRIPTION_CHANGED", "VOID_REASON", "Invoicing", "issued", "void_replaced"]
+
+VOID_REASON = "void_reason"
+"""The metadata key that says why an invoice was voided."""
+SUBSCRIPTION_CHANGED = "subscription_changed"
+"""The reason of a void by a retroactive subscription change: the billing run bills the
+invoice's date again, under the next ``reissue``."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +140,34 @@ def issued(invoice: Invoice, now: datetime, timezone: str, net_terms: int) -> In
         due_date=now.astimezone(ZoneInfo(timezone)).date() + timedelta(days=net_terms),
         paid_at=now if free else None,
     )
+
+
+def void_replaced(uow: UnitOfWork, subscription_id: str, since: datetime, now: datetime) -> int:
+    """Void, in ``uow``, the subscription's issued invoices dated ``since`` or later, for
+    the billing run to bill their dates again; return how many.
+
+    Raises:
+        ConflictError: one of them is paid (a retroactive change needs no paid invoice
+            after its date; correct a paid invoice with a credit note).
+    """
+    query = Query(
+        where={"subscription_id": subscription_id, "invoice_date": Range(start=since)},
+        limit=_PAGE,
+    )
+    voided = 0
+    for invoice in list(each(uow.invoices, query)):
+        if invoice.status == "paid":
+            raise ConflictError(
+                f"invoice {invoice.id!r} of {invoice.invoice_date.isoformat()} is paid; "
+                "a retroactive change needs no paid invoice after its date"
+            )
+        if invoice.status in ("issued", "draft"):
+            metadata = {**invoice.metadata, VOID_REASON: SUBSCRIPTION_CHANGED}
+            uow.invoices.update(
+                dataclasses.replace(invoice, status="void", voided_at=now, metadata=metadata)
+            )
+            voided += 1
+    return voided
 
 
 def _require(invoice: Invoice, status: str, becoming: str) -> None:

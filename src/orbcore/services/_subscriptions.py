@@ -32,6 +32,7 @@ from orbcore.billing import (
     plan_records,
 )
 from orbcore.calendar import Alignment
+from orbcore.services._invoicing import void_replaced
 from orbcore.storage import Query, Store, UnitOfWork, each
 
 __all__ = ["Subscriptions"]
@@ -134,9 +135,15 @@ class Subscriptions:
     ) -> Subscription:
         """Cancel a subscription (:func:`~orbcore.billing.cancel_subscription`, as of now).
 
+        A backdated cancellation (its end before now) voids, in the same unit of work,
+        the subscription's invoices dated from the end on, as Orb does; the billing run
+        then bills those dates again from the changed timeline (a new invoice for the
+        usage before the end, say).
+
         Raises:
             NotFoundError: no such subscription.
-            ConflictError: it changed meanwhile, or is not at ``expected_revision``.
+            ConflictError: it changed meanwhile, is not at ``expected_revision``, or a
+                backdated cancellation would void a paid invoice.
             ValidationError: the operation refuses the request.
         """
 
@@ -145,7 +152,11 @@ class Subscriptions:
                 timeline, option, as_of=now, cancellation_date=cancellation_date
             )
 
-        return self._edit(subscription_id, expected_revision, edit)
+        def after(uow: UnitOfWork, timeline: SubscriptionTimeline, now: datetime) -> None:
+            if timeline.end is not None and timeline.end < now:
+                void_replaced(uow, subscription_id, timeline.end, now)
+
+        return self._edit(subscription_id, expected_revision, edit, after=after)
 
     def change_plan(
         self,
@@ -230,6 +241,7 @@ class Subscriptions:
         *,
         check: Callable[[UnitOfWork, Subscription], None] | None = None,
         plan: tuple[str, int] | None = None,
+        after: Callable[[UnitOfWork, SubscriptionTimeline, datetime], None] | None = None,
     ) -> Subscription:
         now = self.clock.now()
         with self.store.unit_of_work() as uow:
@@ -246,6 +258,8 @@ class Subscriptions:
             if plan is not None and _plan_in_force(timeline, now) == plan[0]:
                 fields |= {"plan_id": plan[0], "plan_version": plan[1]}
             stored = uow.subscriptions.update(dataclasses.replace(record, **fields))
+            if after is not None:
+                after(uow, timeline, now)
             uow.commit()
             return stored
 

@@ -129,7 +129,7 @@ _ALL: list[Collection[Any]] = [
         "invoices",
         Invoice,
         unique=(
-            ("subscription_id", "invoice_date", "plan_id", "kind"),
+            ("subscription_id", "invoice_date", "plan_id", "kind", "reissue"),
             ("number_prefix", "number_sequence"),
         ),
         filters=_c("customer_id", "subscription_id", "status", "kind", "currency", "invoice_date"),

@@ -224,9 +224,13 @@ def _flat_json(properties: object) -> str | None:
         if type(value) is str:
             written = encode_basestring(value)
         elif type(value) is Decimal and value.is_finite():
-            written = format(value, "f")
-            # As dumps_exact writes a whole Decimal, so that it reads back as one.
-            written = written if "." in written else written + "E0"
+            # format(value, "f") as dumps_exact writes it, which str() is unless it
+            # chooses an exponent; an exponent marks a whole Decimal, to read back as one.
+            written = str(value)
+            if "E" in written:
+                written = format(value, "f")
+            if "." not in written:
+                written += "E0"
         elif type(value) is bool:
             written = "true" if value else "false"
         elif type(value) is int:

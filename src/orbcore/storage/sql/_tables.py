@@ -222,6 +222,7 @@ invoices = Table(
     _ref("customer_id", "customers"),
     _ref("subscription_id", "subscriptions", nullable=True),
     Column("plan_id", _key(ID)),
+    Column("reissue", Integer, nullable=False, server_default=text("0")),
     Column("currency", String(32), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("status", String(32), nullable=False, index=True),
@@ -241,7 +242,7 @@ invoices = Table(
     Column("metadata", Document, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     _revision(),
-    UniqueConstraint("subscription_id", "invoice_date", "plan_id", "kind"),
+    UniqueConstraint("subscription_id", "invoice_date", "plan_id", "kind", "reissue"),
     UniqueConstraint("number_prefix", "number_sequence"),
     Index(None, "customer_id", "invoice_date"),
 )
