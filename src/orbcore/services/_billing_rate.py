@@ -10,6 +10,7 @@ charges of an invoice date into the builder's :class:`~orbcore.billing.RatedChar
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -36,7 +37,7 @@ from orbcore.pricing import Price, PriceResult, Usage
 from orbcore.services._metering import quantities
 from orbcore.storage import Query, UnitOfWork, each
 
-__all__ = ["Catalog", "rate"]
+__all__ = ["Catalog", "distinct_lines", "rate"]
 
 _PAGE = 500
 _PLACES = 12
@@ -260,3 +261,46 @@ def _decimal(value: Fraction) -> Decimal:
     if value.denominator == 1:
         return Decimal(value.numerator)
     return round_rational(value, _PLACES, RoundingMode.HALF_EVEN)
+
+
+def distinct_lines(
+    rated: Sequence[RatedCharge], adjustments: Sequence[Adjustment]
+) -> tuple[list[RatedCharge], list[Adjustment], dict[str, str]]:
+    """Give each line of one invoice its own price id, as the invoice builder needs.
+
+    A price charged twice on one invoice (a fee credited and charged again by a change
+    to the same plan, say) gets ``<price id>#2``, ``#3``... for its later lines, and each
+    adjustment on the price covers them too. Returns the charges, the adjustments, and
+    each alias's price id, to write the stored lines under the price's own id.
+    """
+    count: dict[str, int] = {}
+    aliases: dict[str, str] = {}
+    lines = []
+    for charge in rated:
+        count[charge.price_id] = count.get(charge.price_id, 0) + 1
+        if count[charge.price_id] == 1:
+            lines.append(charge)
+            continue
+        alias = f"{charge.price_id}#{count[charge.price_id]}"
+        aliases[alias] = charge.price_id
+        lines.append(dataclasses.replace(charge, price_id=alias))
+    if not aliases:
+        return lines, list(adjustments), aliases
+    extra: dict[str, list[str]] = {}
+    for alias, price_id in aliases.items():
+        extra.setdefault(price_id, []).append(alias)
+    widened: list[Adjustment] = []
+    for adjustment in adjustments:
+        ids = adjustment.applies_to_price_ids
+        if adjustment.is_invoice_level:
+            more = tuple(a for price_id in ids for a in extra.get(price_id, ()))
+            update = {"applies_to_price_ids": ids + more}
+            widened.append(adjustment.model_copy(update=update) if more else adjustment)
+            continue
+        widened.append(adjustment)  # a price-level adjustment: one copy per alias
+        widened += [
+            adjustment.model_copy(update={"applies_to_price_ids": (alias,)})
+            for price_id in ids
+            for alias in extra.get(price_id, ())
+        ]
+    return lines, widened, aliases

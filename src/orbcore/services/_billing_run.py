@@ -43,7 +43,7 @@ from orbcore.billing import (
 )
 from orbcore.calendar._zone import ensure_aware
 from orbcore.money import RoundingMode
-from orbcore.services._billing_rate import Catalog, rate
+from orbcore.services._billing_rate import Catalog, distinct_lines, rate
 from orbcore.services._invoicing import SUBSCRIPTION_CHANGED, VOID_REASON, Invoicing, issued
 from orbcore.storage import Query, Store, UnitOfWork
 
@@ -261,11 +261,14 @@ class BillingRun:
         now: datetime,
     ) -> Invoice:
         rated, trial = rate(uow, catalog, customer, due.charges, plan.timeline)
+        rated, adjustments, aliases = distinct_lines(
+            rated, [*trial, *catalog.adjustments_for(due.charges)]
+        )
         currency = catalog.rows[due.charges[0].price_id].currency
         draft = build_invoice(
             rated,
             currency=currency,
-            adjustments=[*trial, *catalog.adjustments_for(due.charges)],
+            adjustments=adjustments,
             tax=self.tax,
             customer_id=customer.id,
             jurisdiction=_jurisdiction(customer),
@@ -281,6 +284,12 @@ class BillingRun:
             plan_id=due.plan_id,
             reissue=due.reissue,
         )
+        if aliases:
+            lines = tuple(
+                dataclasses.replace(line, price_id=aliases.get(line.price_id or "", line.price_id))
+                for line in record.lines
+            )
+            record = dataclasses.replace(record, lines=lines)
         return issued(record, now, customer.timezone, plan.record.net_terms or 0)
 
     def _store(self, plans: Sequence[_Plan]) -> None:
