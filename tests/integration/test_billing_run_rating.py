@@ -235,3 +235,40 @@ def test_a_backdated_cancellation_refuses_to_void_a_paid_invoice(store: Store) -
         (january.id, "issued"),
         (february.id, "paid"),
     ]
+
+
+def test_plan_phases_discount_the_first_month_then_hold_a_minimum(store: Store) -> None:
+    plan = {
+        "name": "Phased",
+        "currency": "USD",
+        "prices": [
+            unit("platform", "50.00"),
+            unit("calls", "1.00", billable_metric_id="met_calls"),
+        ],
+        "plan_phases": [
+            {"order": 1, "duration": 1, "duration_unit": "monthly",
+             "discount": {"discount_type": "percentage", "percentage_discount": "0.5"}},
+            {"order": 2, "duration": None, "minimum": "80.00"},
+        ],
+    }  # fmt: skip
+    set_up(store, plan, calls(10, JAN_1 + timedelta(days=4)))
+    Ingestion(store, VirtualClock(FEB_1 + timedelta(days=20))).ingest(
+        calls(40, FEB_1 + timedelta(days=3))
+    )
+
+    summary = BillingRun(store, VirtualClock(MAR_1 + GRACE)).run(MAR_1 + GRACE)
+
+    assert (summary.created, summary.failures) == (3, ())
+    january, february, march = stored(store)
+    # phase 1 (January): half off the January fee and January's calls
+    assert january.total == Decimal("25.00")
+    # February's invoice: January's calls (phase 1) 10.00 -> 5.00; February's fee (phase 2)
+    # 50.00 lifted to the 80.00 minimum
+    assert [(line.price_id, line.amount) for line in february.lines] == [
+        ("pln:v1:calls", Decimal("5.00")),
+        ("pln:v1:platform", Decimal("80.00")),
+    ]
+    # March: 40 calls and the fee, 90.00, above the minimum
+    assert march.total == Decimal("90.00")
+    reasons = {step.get("reason") for line in february.lines for step in line.adjustments}
+    assert reasons == {"phase 1", "phase 2"}

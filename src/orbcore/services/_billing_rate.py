@@ -34,6 +34,7 @@ from orbcore.billing import Price as PriceRow
 from orbcore.events import BillableMetric, GroupKey
 from orbcore.money import RoundingMode, round_rational
 from orbcore.pricing import Price, PriceResult, Usage
+from orbcore.services._billing_phases import Phases, phase_adjustments
 from orbcore.services._metering import quantities
 from orbcore.storage import Query, UnitOfWork, each
 
@@ -51,6 +52,7 @@ class Catalog:
     prices: dict[str, Price] = field(default_factory=dict)
     metrics: dict[str, BillableMetric] = field(default_factory=dict)
     adjustments: dict[tuple[str, int], tuple[Adjustment, ...]] = field(default_factory=dict)
+    phases: dict[tuple[str, int], Phases] = field(default_factory=dict)
 
     def load(self, uow: UnitOfWork, price_ids: Iterable[str]) -> None:
         """Read the price rows among ``price_ids`` not read yet, their metrics and their
@@ -71,7 +73,9 @@ class Catalog:
             self.metrics.update(uow.billable_metrics.find_many(metric_ids))
         for plan_id, version in sorted({(r.plan_id, r.plan_version) for r in found.values()}):
             if (plan_id, version) not in self.adjustments:
-                self.adjustments[plan_id, version] = _plan_adjustments(uow, plan_id, version)
+                adjustments, phases = _plan_terms(uow, plan_id, version)
+                self.adjustments[plan_id, version] = adjustments
+                self.phases[plan_id, version] = phases
 
     def price(self, price_id: str) -> tuple[PriceRow, Price]:
         """The row of ``price_id`` and the price that rates it.
@@ -94,8 +98,11 @@ class Catalog:
             self.prices[price_id] = price
         return row, price
 
-    def adjustments_for(self, charges: Sequence[BillableCharge]) -> list[Adjustment]:
-        """The adjustments of the plan versions of ``charges``' prices.
+    def adjustments_for(
+        self, charges: Sequence[BillableCharge], timeline: SubscriptionTimeline | None = None
+    ) -> list[Adjustment]:
+        """The adjustments of the plan versions of ``charges``' prices, then those of the
+        plan phases the charges fall in (when the ``timeline`` is given).
 
         A minimum or a maximum does not apply to a credit (a negative quantity: the
         unused rest of an in-advance fee); discounts do, so a discounted fee is credited
@@ -104,7 +111,7 @@ class Catalog:
         rows = [self.rows[c.price_id] for c in charges]
         versions = sorted({(row.plan_id, row.plan_version) for row in rows})
         credits = {c.price_id for c in charges if c.quantity is not None and c.quantity < 0}
-        found = []
+        found: list[Adjustment] = []
         for adjustment in (a for v in versions for a in self.adjustments.get(v, ())):
             if credits and isinstance(adjustment, (Minimum, Maximum)):
                 ids = tuple(p for p in adjustment.applies_to_price_ids if p not in credits)
@@ -112,6 +119,10 @@ class Catalog:
                     continue
                 adjustment = adjustment.model_copy(update={"applies_to_price_ids": ids})
             found.append(adjustment)
+        if timeline is not None:
+            for version in versions:
+                mine = [c for c in charges if _version(self.rows[c.price_id]) == version]
+                found += phase_adjustments(self.phases[version], timeline, mine)
         return found
 
 
@@ -238,8 +249,15 @@ def _grouping(config: Mapping[str, Any]) -> list[str] | None:
     return None
 
 
-def _plan_adjustments(uow: UnitOfWork, plan_id: str, version: int) -> tuple[Adjustment, ...]:
-    """A plan version's adjustments, each on the row ids of the prices it covers."""
+def _version(row: PriceRow) -> tuple[str, int]:
+    return row.plan_id, row.plan_version
+
+
+def _plan_terms(
+    uow: UnitOfWork, plan_id: str, version: int
+) -> tuple[tuple[Adjustment, ...], Phases]:
+    """A plan version's adjustments, each on the row ids of the prices it covers, and
+    its phases."""
     plan = uow.plans.get(plan_id)
     query = Query(where={"plan_id": plan_id, "plan_version": version}, limit=_PAGE)
     definition = definition_from_records(plan, list(each(uow.prices, query)), version=version)
@@ -253,7 +271,8 @@ def _plan_adjustments(uow: UnitOfWork, plan_id: str, version: int) -> tuple[Adju
         if adjustment.applies_to_all:
             update["applies_to_all"] = False
         adjusted.append(adjustment.model_copy(update=update))
-    return tuple(adjusted)
+    row_ids = {price.id: price_record_id(plan_id, version, price.id) for price in definition.prices}
+    return tuple(adjusted), Phases(plan_id, definition.plan_phases, row_ids)
 
 
 def _decimal(value: Fraction) -> Decimal:

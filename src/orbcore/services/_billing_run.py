@@ -262,7 +262,7 @@ class BillingRun:
     ) -> Invoice:
         rated, trial = rate(uow, catalog, customer, due.charges, plan.timeline)
         rated, adjustments, aliases = distinct_lines(
-            rated, [*trial, *catalog.adjustments_for(due.charges)]
+            rated, [*trial, *catalog.adjustments_for(due.charges, plan.timeline)]
         )
         currency = catalog.rows[due.charges[0].price_id].currency
         draft = build_invoice(

@@ -1,0 +1,153 @@
+"""Plan phases on invoices: each phase's minimum, maximum and discount as adjustments.
+
+A plan's ``plan_phases`` run one after another from the day the subscription's first
+interval of that plan starts, each for ``duration`` terms of its ``duration_unit`` in the
+customer's time zone (the last may have no duration: it goes on). A charge belongs to the
+phase its service period starts in. The phase's terms become adjustments over the
+invoice's charges of that phase: a minimum or a maximum at invoice level (on those
+charges, credits left out), a percentage or amount discount at invoice level on the
+prices it lists (all of the phase's prices if none), a usage discount on each listed
+price.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+
+from orbcore.billing import (
+    Adjustment,
+    AmountDiscount,
+    BillableCharge,
+    Maximum,
+    Minimum,
+    PercentageDiscount,
+    PlanPhase,
+    SubscriptionTimeline,
+    UsageDiscount,
+)
+
+__all__ = ["Phases", "phase_adjustments"]
+
+_UNITS = {
+    "daily": relativedelta(days=1),
+    "monthly": relativedelta(months=1),
+    "quarterly": relativedelta(months=3),
+    "semi_annual": relativedelta(months=6),
+    "annual": relativedelta(years=1),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Phases:
+    """A plan version's phases, and its prices' row ids by their ids in the plan."""
+
+    plan_id: str
+    phases: tuple[PlanPhase, ...]
+    row_ids: Mapping[str, str]
+
+
+def phase_adjustments(
+    phases: Phases, timeline: SubscriptionTimeline, charges: Sequence[BillableCharge]
+) -> list[Adjustment]:
+    """The adjustments of the phases ``charges`` (of ``phases``' plan) fall in."""
+    if not phases.phases:
+        return []
+    starts = [iv.start for iv in timeline.intervals if iv.plan_id == phases.plan_id]
+    if not starts:
+        return []
+    found: list[Adjustment] = []
+    for phase, first, last in _spans(phases.phases, min(starts), timeline):
+        inside = [
+            c
+            for c in charges
+            if c.service_period.start >= first and (last is None or c.service_period.start < last)
+        ]
+        if inside:
+            found += _terms(phase, phases, inside)
+    return found
+
+
+def _spans(
+    phases: Sequence[PlanPhase], start: datetime, timeline: SubscriptionTimeline
+) -> list[tuple[PlanPhase, datetime, datetime | None]]:
+    """Each phase with its start and end (``None``: evergreen), in local calendar terms."""
+    zone = timeline.timezone
+    local = start.astimezone(zone).replace(tzinfo=None)
+    spans: list[tuple[PlanPhase, datetime, datetime | None]] = []
+    for phase in sorted(phases, key=lambda p: p.order):
+        first = local.replace(tzinfo=zone)
+        if phase.duration is None or phase.duration_unit is None:
+            spans.append((phase, first, None))
+            break
+        local = local + _UNITS[phase.duration_unit] * phase.duration
+        spans.append((phase, first, local.replace(tzinfo=zone)))
+    return spans
+
+
+def _terms(phase: PlanPhase, phases: Phases, charges: Sequence[BillableCharge]) -> list[Adjustment]:
+    ids = tuple(dict.fromkeys(c.price_id for c in charges))
+    paying = tuple(
+        dict.fromkeys(
+            c.price_id for c in charges if not (c.quantity is not None and c.quantity < 0)
+        )
+    )
+    reason = f"phase {phase.order}"
+    terms: list[Adjustment] = []
+    if phase.discount is not None:
+        listed = phase.discount.applies_to_price_ids
+        covered = ids if listed is None else tuple(
+            phases.row_ids[p] for p in listed if phases.row_ids.get(p) in ids
+        )  # fmt: skip
+        if phase.discount.discount_type == "usage":  # re-rates a quantity: not a credit
+            covered = tuple(p for p in covered if p in paying)
+        if covered:
+            terms += _discount(phase.discount.discount_type, phase.discount.value, covered, reason)
+    if paying and phase.minimum is not None:
+        terms.append(
+            Minimum(
+                minimum_amount=phase.minimum,
+                applies_to_price_ids=paying,
+                is_invoice_level=True,
+                reason=reason,
+            )
+        )
+    if paying and phase.maximum is not None:
+        terms.append(
+            Maximum(
+                maximum_amount=phase.maximum,
+                applies_to_price_ids=paying,
+                is_invoice_level=True,
+                reason=reason,
+            )
+        )
+    return terms
+
+
+def _discount(kind: str, value: Decimal, ids: tuple[str, ...], reason: str) -> list[Adjustment]:
+    if kind == "percentage":
+        return [
+            PercentageDiscount(
+                percentage_discount=value,
+                applies_to_price_ids=ids,
+                is_invoice_level=True,
+                reason=reason,
+            )
+        ]
+    if kind == "amount":
+        return [
+            AmountDiscount(
+                amount_discount=value,
+                applies_to_price_ids=ids,
+                is_invoice_level=True,
+                reason=reason,
+            )
+        ]
+    return [
+        UsageDiscount(usage_discount=value, applies_to_price_ids=(price_id,), reason=reason)
+        for price_id in ids
+    ]
