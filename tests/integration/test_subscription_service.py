@@ -132,3 +132,15 @@ def test_a_plan_in_another_currency_than_the_customer_is_refused(
     sub_id = subscribe(service)
     with pytest.raises(ValidationError, match="EUR"):
         service.change_plan(sub_id, "pln_eur", "immediate")
+
+
+def test_a_customer_without_a_currency_takes_its_first_plans(
+    service: Subscriptions, store: Store
+) -> None:
+    service.add_plan({**orb_plan("Euro", "40.00"), "currency": "EUR"}, plan_id="pln_eur")
+    service.create("cus_1", "pln_eur", start_date=date(2024, 1, 1), subscription_id="a")
+
+    with store.unit_of_work() as uow:
+        assert uow.customers.get("cus_1").currency == "EUR"
+    with pytest.raises(ValidationError, match="EUR"):
+        service.create("cus_1", "pln_basic", start_date=date(2024, 1, 1), subscription_id="b")

@@ -91,14 +91,19 @@ class Subscriptions:
 
         Raises:
             NotFoundError: no such customer or plan.
-            ValidationError: the customer's currency is not the plan's, or a bad date.
+            ValidationError: the customer's currency is not the plan's, or a bad date. A
+                customer without a currency takes the plan's.
             ConflictError: ``subscription_id`` is taken.
         """
         now = self.clock.now()
         with self.store.unit_of_work() as uow:
             customer = uow.customers.get(customer_id)
             definition, version = _definition(uow, plan_id)
-            if customer.currency is not None and customer.currency != definition.currency:
+            if customer.currency is None:  # set from the first plan, as in Orb
+                customer = uow.customers.update(
+                    dataclasses.replace(customer, currency=definition.currency)
+                )
+            elif customer.currency != definition.currency:
                 raise ValidationError.at(
                     ("plan_id",),
                     f"the plan bills in {definition.currency}, the customer in {customer.currency}",
