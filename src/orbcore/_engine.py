@@ -15,6 +15,7 @@ from orbcore._engine_billing import BillingResource, InvoicesResource, Subscript
 from orbcore._engine_catalog import MetricsResource, PlansResource, PricesResource
 from orbcore._engine_usage import BackfillsResource, EventsResource
 from orbcore._errors import ValidationError
+from orbcore.billing import TaxCalculator
 from orbcore.services import (
     Amendments,
     Backfills,
@@ -40,6 +41,8 @@ class Engine:
         clock: where the engine reads the time; the system clock if omitted. Pass a
             :class:`~orbcore.VirtualClock` to simulate months of billing in a test.
         invoice_prefix: the prefix of invoice numbers (``INV-000001``).
+        tax: the billing run's tax calculator (``RateTableTax`` or an adapter); none if
+            omitted.
 
     Attributes:
         store: the store, for what the resources do not offer.
@@ -61,7 +64,12 @@ class Engine:
     """
 
     def __init__(
-        self, store: Store, clock: Clock | None = None, *, invoice_prefix: str = "INV"
+        self,
+        store: Store,
+        clock: Clock | None = None,
+        *,
+        invoice_prefix: str = "INV",
+        tax: TaxCalculator | None = None,
     ) -> None:
         _check_settings(clock, invoice_prefix)
         self.store = store
@@ -81,7 +89,7 @@ class Engine:
             BackfillsResource(store, Backfills(store, self.clock)),
         )
         self.invoices = InvoicesResource(store, Invoicing(store, self.clock), invoice_prefix)
-        self.billing = BillingResource(store, self.clock, invoice_prefix)
+        self.billing = BillingResource(store, self.clock, invoice_prefix, tax)
 
     def close(self) -> None:
         """Close the store; the engine cannot be used afterwards."""
@@ -107,6 +115,7 @@ def connect(
     *,
     clock: Clock | None = None,
     invoice_prefix: str = "INV",
+    tax: TaxCalculator | None = None,
     migrate: bool = True,
 ) -> Engine:
     """Open the store at ``url`` and return an engine over it.
@@ -117,6 +126,7 @@ def connect(
             the working directory if omitted.
         clock: where the engine reads the time; the system clock if omitted.
         invoice_prefix: the prefix of invoice numbers.
+        tax: the billing run's tax calculator; none if omitted.
         migrate: bring a SQL database's schema up to date first (the default).
 
     Returns:
@@ -136,6 +146,7 @@ def connect(
         open_store(DEFAULT_URL if url is None else url, migrate=migrate),
         clock,
         invoice_prefix=invoice_prefix,
+        tax=tax,
     )
 
 

@@ -14,7 +14,13 @@ from decimal import Decimal
 
 from orbcore._clock import Clock
 from orbcore._errors import NotFoundError, Problem, ValidationError
-from orbcore.billing import ChangeOption, Invoice, Subscription, SubscriptionTimeline
+from orbcore.billing import (
+    ChangeOption,
+    Invoice,
+    Subscription,
+    SubscriptionTimeline,
+    TaxCalculator,
+)
 from orbcore.calendar import Alignment
 from orbcore.services import BillingRun, Invoicing, RunSummary, Subscriptions
 from orbcore.storage import Page, Query, Store, UnitOfWork
@@ -289,6 +295,7 @@ class BillingResource:
     store: Store
     clock: Clock
     prefix: str
+    tax: TaxCalculator | None = None
 
     def run(self, as_of: datetime | None = None, *, progress: Progress | None = None) -> RunSummary:
         """Create and issue every invoice due up to ``as_of`` (now if omitted).
@@ -299,5 +306,5 @@ class BillingResource:
         Raises:
             ValidationError: ``as_of`` is not an aware datetime.
         """
-        run = BillingRun(self.store, self.clock, prefix=self.prefix)
+        run = BillingRun(self.store, self.clock, prefix=self.prefix, tax=self.tax)
         return run.run(self.clock.now() if as_of is None else as_of, progress=progress)

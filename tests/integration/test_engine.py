@@ -17,7 +17,7 @@ import pytest
 
 import orbcore
 from orbcore import ConflictError, Engine, NotFoundError, ValidationError, VirtualClock, connect
-from orbcore.billing import Invoice, PlanDefinition
+from orbcore.billing import Invoice, PlanDefinition, RateTableTax
 from orbcore.services import EventStatus
 from orbcore.storage import Query, each
 
@@ -340,3 +340,22 @@ def test_a_plan_change_at_the_end_of_the_term_bills_the_new_fee_from_then(
             ],
         ),
     ]
+
+
+def test_the_engines_tax_calculator_taxes_the_billing_runs_invoices(tmp_path: Path) -> None:
+    clock = VirtualClock(JAN_1 + timedelta(days=10))
+    tax = RateTableTax({"US-NY": "0.08"})
+    with connect(f"sqlite:///{tmp_path}/tax.db", clock=clock, tax=tax) as engine:
+        engine.customers.create(
+            "Acme", customer_id="cus_ny", currency="USD",
+            billing_address={"country": "US", "state": "NY"},
+        )  # fmt: skip
+        engine.plans.create({"name": "Fee", "currency": "USD", "prices": [
+            {"id": "fee", "name": "Fee", "model_type": "unit", "cadence": "monthly",
+             "unit_config": {"unit_amount": "10.00"}}]}, plan_id="pln_fee")  # fmt: skip
+        engine.subscriptions.create(
+            customer_id="cus_ny", plan_id="pln_fee", start_date=date(2024, 1, 1)
+        )
+        engine.billing.run(JAN_1 + timedelta(days=10))
+        (invoice,) = engine.invoices.list().items
+    assert (invoice.tax, invoice.total) == (Decimal("0.80"), Decimal("10.80"))
