@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from json.encoder import encode_basestring
 from typing import Any
 
 from orbcore._errors import FloatNotAllowedError, ValidationError
 
 __all__ = ["dumps_exact", "loads_exact"]
+
+_LITERALS = {None: "null", True: "true", False: "false"}
 
 
 def dumps_exact(value: Any) -> str:
@@ -34,7 +37,7 @@ def _encode(value: Any, parts: list[str]) -> None:
         for index, (key, item) in enumerate(value.items()):
             if not isinstance(key, str):
                 raise ValidationError.at((), f"JSON object keys must be strings, got {key!r}")
-            parts.append(("," if index else "") + json.dumps(key, ensure_ascii=False) + ":")
+            parts.append(("," if index else "") + encode_basestring(key) + ":")
             _encode(item, parts)
         parts.append("}")
     elif isinstance(value, list | tuple):
@@ -49,8 +52,10 @@ def _encode(value: Any, parts: list[str]) -> None:
 
 
 def _scalar(value: Any) -> str:
-    if value is None or isinstance(value, bool | str):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if value is None or isinstance(value, bool):
+        return _LITERALS[value]
     if isinstance(value, int):
         return str(value)
     if isinstance(value, Decimal):

@@ -172,6 +172,12 @@ def test_random_rollup_partials_and_clears_equal_the_pure_engines(
                         and start <= r.bucket_start < end
                     )
                     assert uow.usage_rollups.partials(m.id, start, end, refs) == expected
+                    by_customer = uow.usage_rollups.partials_by_customer(m.id, start, end, refs)
+                    assert by_customer == {
+                        ref: found
+                        for ref in refs
+                        if (found := uow.usage_rollups.partials(m.id, start, end, [ref]))
+                    }
         which, (start, end), refs = doomed
         gone = {
             r.id

@@ -8,6 +8,7 @@ tax of each line) are rounded by the largest-remainder method (:func:`split_roun
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -25,14 +26,22 @@ def round_money(amount: Decimal, currency: Currency, mode: RoundingMode) -> Mone
     return Money(quantize(amount, currency.minor_units, mode), currency)
 
 
+@functools.cache
 def zero_money(currency: Currency) -> Money:
     """Zero written with the currency's decimals: ``0.00`` in USD, ``0`` in JPY."""
     return Money(quantize(Decimal(0), currency.minor_units), currency)
 
 
 def sum_money(amounts: Iterable[Money], currency: Currency) -> Money:
-    """The sum of ``amounts`` (zero for none), written with the currency's decimals."""
-    return Money.sum(amounts, currency) + zero_money(currency)
+    """The sum of ``amounts`` (zero for none), written with the currency's decimals.
+
+    Raises:
+        CurrencyMismatchError: an amount is in another currency.
+    """
+    total = zero_money(currency)
+    for amount in amounts:
+        total = total + amount
+    return total
 
 
 def split_rounded(exact: Sequence[Decimal], total: Money) -> list[Money]:

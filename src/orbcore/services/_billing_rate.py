@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -31,11 +32,11 @@ from orbcore.billing import (
     price_record_id,
 )
 from orbcore.billing import Price as PriceRow
-from orbcore.events import BillableMetric, GroupKey
+from orbcore.events import BillableMetric, GroupKey, Quantities
 from orbcore.money import RoundingMode, round_rational
 from orbcore.pricing import Price, PriceResult, Usage
 from orbcore.services._billing_phases import Phases, phase_adjustments
-from orbcore.services._metering import quantities
+from orbcore.services._metering import quantities, quantities_many
 from orbcore.storage import Query, UnitOfWork, each
 
 __all__ = ["Catalog", "distinct_lines", "rate"]
@@ -126,20 +127,57 @@ class Catalog:
         return found
 
 
+PageUsage = Mapping[tuple[str, datetime, datetime, str], Quantities]
+"""Quantities read ahead for a page: by metric id, period start and end, customer id."""
+
+
+def page_usage(
+    uow: UnitOfWork,
+    catalog: Catalog,
+    invoices: Sequence[tuple[Customer, Sequence[BillableCharge]]],
+) -> PageUsage:
+    """The usage quantities of a page's invoices, one store query per metric and period
+    (:func:`~orbcore.services._metering.quantities_many`) rather than per customer.
+
+    Charges whose price or metric is missing are left out: :func:`rate` reports them.
+    """
+    wanted: dict[tuple[str, datetime, datetime], dict[str, str | None]] = {}
+    for customer, charges in invoices:
+        for charge in charges:
+            row = catalog.rows.get(charge.price_id)
+            if charge.quantity is not None or row is None or row.billable_metric_id is None:
+                continue
+            if row.billable_metric_id not in catalog.metrics:
+                continue
+            period = charge.service_period
+            key = (row.billable_metric_id, period.start, period.end)
+            wanted.setdefault(key, {})[customer.id] = customer.external_customer_id
+    found: dict[tuple[str, datetime, datetime, str], Quantities] = {}
+    for (metric_id, start, end), who in wanted.items():
+        metric = catalog.metrics[metric_id]
+        for customer_id, amounts in quantities_many(
+            uow, metric, start, end, sorted(who.items())
+        ).items():
+            found[metric_id, start, end, customer_id] = amounts
+    return found
+
+
 def rate(
     uow: UnitOfWork,
     catalog: Catalog,
     customer: Customer,
     charges: Sequence[BillableCharge],
     timeline: SubscriptionTimeline | None = None,
+    read_ahead: PageUsage | None = None,
 ) -> tuple[list[RatedCharge], list[Adjustment]]:
     """Rate one invoice's charges of a subscription, and give the trial's discounts.
 
     Fixed fees are rated on their prorated quantity; a credit (a negative quantity) is
     the rating of the positive quantity, negated. Usage prices are rated on their metric's
-    quantity over the charge's service period, per group when the price needs groups
-    (a matrix's ``dimensions``, a grouped matrix's ``dimension``, a grouped price's
-    ``grouping_key``), the metric's groups summed onto those keys.
+    quantity over the charge's service period (from ``read_ahead`` when there), per group
+    when the price needs groups (a matrix's ``dimensions``, a grouped matrix's
+    ``dimension``, a grouped price's ``grouping_key``), the metric's groups summed onto
+    those keys.
 
     Usage served during the ``timeline``'s trial carries Orb's trial discount: 100% (a
     plan's trial has no maximum amount here), as a price-level percentage discount.
@@ -166,13 +204,19 @@ def rate(
             metric = catalog.metrics.get(row.billable_metric_id)
             if metric is None:
                 raise NotFoundError(f"no billable_metrics record {row.billable_metric_id!r}")
-            found = quantities(
-                uow,
-                metric,
-                period.start,
-                period.end,
-                customer_id=customer.id,
-                external_customer_id=customer.external_customer_id,
+            key = (metric.id, period.start, period.end, customer.id)
+            ahead = read_ahead.get(key) if read_ahead else None
+            found = (
+                ahead
+                if ahead is not None
+                else quantities(
+                    uow,
+                    metric,
+                    period.start,
+                    period.end,
+                    customer_id=customer.id,
+                    external_customer_id=customer.external_customer_id,
+                )
             )
             usage = _usage(row, metric, found)
         rated.append(

@@ -43,7 +43,7 @@ from orbcore.billing import (
 )
 from orbcore.calendar._zone import ensure_aware
 from orbcore.money import RoundingMode
-from orbcore.services._billing_rate import Catalog, distinct_lines, rate
+from orbcore.services._billing_rate import Catalog, PageUsage, distinct_lines, page_usage, rate
 from orbcore.services._invoicing import SUBSCRIPTION_CHANGED, VOID_REASON, Invoicing, issued
 from orbcore.storage import Query, Store, UnitOfWork
 
@@ -198,37 +198,51 @@ class BillingRun:
             existing = uow.invoices.find_many(ids)
             customers = uow.customers.find_many(sorted({p.record.customer_id for p in billing}))
             catalog.load(uow, {c.price_id for p in billing for d in p.due for c in d.charges})
-            for plan in billing:
+            missing = self._unbilled(uow, billing, customers, existing)
+            usage = page_usage(uow, catalog, [(c, d.charges) for _, c, d in missing])
+            for plan, customer, due in missing:
+                if plan.error is not None:
+                    continue
                 try:
-                    customer = customers.get(plan.record.customer_id)
-                    if customer is None:
-                        raise NotFoundError(f"no customers record {plan.record.customer_id!r}")
-                    for due in plan.due:
-                        self._bill(uow, catalog, plan, customer, due, existing, now)
+                    plan.built.append(self._build(uow, catalog, plan, customer, due, now, usage))
                 except Exception as error:  # reported, and the run goes on
                     plan.fail(error)
 
-    def _bill(
+    def _unbilled(
         self,
         uow: UnitOfWork,
-        catalog: Catalog,
-        plan: _Plan,
-        customer: Customer,
-        due: _Due,
+        billing: Sequence[_Plan],
+        customers: Mapping[str, Customer],
         existing: Mapping[str, Invoice],
-        now: datetime,
-    ) -> None:
-        """Build ``due``'s invoice unless it is stored (past the voided ones it replaces)."""
+    ) -> list[tuple[_Plan, Customer, _Due]]:
+        """The page's due invoices not stored yet, with their subscription and customer."""
+        missing: list[tuple[_Plan, Customer, _Due]] = []
+        for plan in billing:
+            try:
+                customer = customers.get(plan.record.customer_id)
+                if customer is None:
+                    raise NotFoundError(f"no customers record {plan.record.customer_id!r}")
+                for due in plan.due:
+                    if (found := self._missing(uow, plan, due, existing)) is not None:
+                        missing.append((plan, customer, found))
+            except Exception as error:  # reported, and the run goes on
+                plan.fail(error)
+        return missing
+
+    def _missing(
+        self, uow: UnitOfWork, plan: _Plan, due: _Due, existing: Mapping[str, Invoice]
+    ) -> _Due | None:
+        """``due``, or the reissue that replaces its voided invoice, if not stored yet."""
         found = existing.get(due.invoice_id)
         while found is not None and _replaced(found):
             due = due.reissued(plan.record.id)
             found = uow.invoices.find(due.invoice_id)
         if found is None:
-            plan.built.append(self._build(uow, catalog, plan, customer, due, now))
-            return
+            return due
         plan.present += 1
         if found.status == "draft":  # left by an earlier version's run
             plan.drafts.append(found.id)
+        return None
 
     def _find_due(self, plan: _Plan, as_of: datetime) -> None:
         if not plan.record.timeline:
@@ -259,8 +273,9 @@ class BillingRun:
         customer: Customer,
         due: _Due,
         now: datetime,
+        usage: PageUsage,
     ) -> Invoice:
-        rated, trial = rate(uow, catalog, customer, due.charges, plan.timeline)
+        rated, trial = rate(uow, catalog, customer, due.charges, plan.timeline, usage)
         rated, adjustments, aliases = distinct_lines(
             rated, [*trial, *catalog.adjustments_for(due.charges, plan.timeline)]
         )

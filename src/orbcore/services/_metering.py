@@ -12,7 +12,7 @@ Unique count, latest and time-weighted sums are computed from the events by the 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -142,15 +142,68 @@ def quantities(
     first, last = _hour_ceil(start), hour_floor(end)
     if not (use_rollups and _rolled(metric)) or first >= last:
         return uow.usage.aggregate(metric, start, end, **who)
-    refs = [customer_ref(customer_id, None)] if customer_id is not None else []
-    if external_customer_id is not None:
-        refs.append(customer_ref(None, external_customer_id))
+    refs = _refs(customer_id, external_customer_id)
     parts = [uow.usage_rollups.partials(metric.id, first, last, refs, only_for=metric.aggregation)]
     need = metric.aggregation
     if start < first:
         parts.append(uow.usage.partials(metric, start, first, only_for=need, **who))
     if last < end:
         parts.append(uow.usage.partials(metric, last, end, only_for=need, **who))
+    return _finished(metric, parts)
+
+
+def quantities_many(
+    uow: UnitOfWork,
+    metric: BillableMetric,
+    start: datetime,
+    end: datetime,
+    customers: Sequence[tuple[str, str | None]],
+) -> dict[str, Quantities]:
+    """:func:`quantities` of many customers over one period, keyed by customer id.
+
+    ``customers`` are ``(customer_id, external_customer_id)`` pairs. The whole hours of
+    a rolled-up metric are read for all of them in one query; the partial first and last
+    hours, and metrics that are not rolled up, are computed per customer.
+    """
+    check_period(start, end)
+    first, last = _hour_ceil(start), hour_floor(end)
+    if not _rolled(metric) or first >= last:
+        return {
+            customer: quantities(
+                uow, metric, start, end, customer_id=customer, external_customer_id=external
+            )
+            for customer, external in customers
+        }
+    refs = {customer: _refs(customer, external) for customer, external in customers}
+    rolled = uow.usage_rollups.partials_by_customer(
+        metric.id,
+        first,
+        last,
+        [r for pair in refs.values() for r in pair],
+        only_for=metric.aggregation,
+    )
+    found: dict[str, Quantities] = {}
+    for customer, external in customers:
+        parts = [rolled[ref] for ref in refs[customer] if ref in rolled]
+        who = {"customer_id": customer, "external_customer_id": external}
+        if start < first:
+            parts.append(
+                uow.usage.partials(metric, start, first, only_for=metric.aggregation, **who)
+            )
+        if last < end:
+            parts.append(uow.usage.partials(metric, last, end, only_for=metric.aggregation, **who))
+        found[customer] = _finished(metric, parts)
+    return found
+
+
+def _refs(customer_id: str | None, external_customer_id: str | None) -> list[str]:
+    refs = [customer_ref(customer_id, None)] if customer_id is not None else []
+    if external_customer_id is not None:
+        refs.append(customer_ref(None, external_customer_id))
+    return refs
+
+
+def _finished(metric: BillableMetric, parts: Sequence[Mapping[GroupKey, Partial]]) -> Quantities:
     merged: dict[GroupKey, Partial] = {}
     for part in parts:
         for group, partial in part.items():

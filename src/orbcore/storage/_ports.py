@@ -183,6 +183,19 @@ class UsageRollupRepository(Repository[UsageRollup], Protocol):
         """
         ...
 
+    def partials_by_customer(
+        self,
+        metric_id: str,
+        start: datetime,
+        end: datetime,
+        customer_refs: Sequence[str],
+        *,
+        only_for: Aggregation | None = None,
+    ) -> dict[str, dict[GroupKey, Partial]]:
+        """:meth:`partials` of many customers in one query: per customer reference
+        (those without a roll-up in the hours are left out), its partials per group."""
+        ...
+
 
 class UsageQueries(Protocol):
     """A metric's quantities computed by the store from raw events (pushed down).

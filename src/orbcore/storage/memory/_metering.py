@@ -6,7 +6,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from orbcore.events import Aggregation, Event, GroupKey, Partial, UsageRollup, merge_rollups
+from orbcore.events import (
+    Aggregation,
+    Event,
+    GroupKey,
+    Partial,
+    UsageRollup,
+    merge_rollups,
+    partials_from_rollups,
+)
 from orbcore.events._body import is_plain_record
 from orbcore.storage._ports import AddOutcome
 from orbcore.storage._values import detached
@@ -113,3 +121,25 @@ class MemoryUsageRollupRepository(MemoryRepository[UsageRollup]):
         self._journal.check()
         rows = list(self._table.rows.values())
         return rollup_partials(rows, metric_id, start, end, customer_refs)
+
+    def partials_by_customer(
+        self,
+        metric_id: str,
+        start: datetime,
+        end: datetime,
+        customer_refs: Sequence[str],
+        *,
+        only_for: Aggregation | None = None,
+    ) -> dict[str, dict[GroupKey, Partial]]:
+        """The metric's roll-ups of those hours, added up per customer and group."""
+        self._journal.check()
+        refs = set(customer_refs)
+        mine: dict[str, list[UsageRollup]] = {}
+        for rollup in self._table.rows.values():
+            if (
+                rollup.metric_id == metric_id
+                and rollup.customer_id in refs
+                and start <= rollup.bucket_start < end
+            ):
+                mine.setdefault(rollup.customer_id, []).append(rollup)
+        return {ref: partials_from_rollups(rows) for ref, rows in mine.items()}

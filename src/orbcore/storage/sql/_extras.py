@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Connection, and_, func, literal, or_, select
 from sqlalchemy.dialects import postgresql
@@ -96,14 +97,41 @@ class SqlUsageRollupRepository(SqlRepository[UsageRollup]):
         with translated("add up usage roll-ups"):
             rows = self.connection.execute(statement).all()
         return {
-            tuple(json.loads(key)) if key else (): Partial(
-                int(count),
-                Decimal(0) if total is None else to_decimal(total),
-                None if low is None else to_decimal(low),
-                None if high is None else to_decimal(high),
-            )
+            tuple(json.loads(key)) if key else (): _partial(count, total, low, high)
             for key, count, total, low, high in rows
         }
+
+    def partials_by_customer(
+        self,
+        metric_id: str,
+        start: datetime,
+        end: datetime,
+        customer_refs: Sequence[str],
+        *,
+        only_for: Aggregation | None = None,
+    ) -> dict[str, dict[GroupKey, Partial]]:
+        """:meth:`partials` of many customers, grouped by customer and group in one query."""
+        table, sql = usage_rollups, pushdown(self.connection)
+        wanted = NEEDS.get(only_for, _FOLDS)
+        folds = [sql.fold(how, table.c[how]) if how in wanted else literal(None) for how in _FOLDS]
+        statement = (
+            select(table.c.customer_id, table.c.group_key, func.sum(table.c.count), *folds)
+            .where(
+                table.c.metric_id == metric_id,
+                table.c.customer_id.in_(sorted(set(customer_refs))),
+                table.c.bucket_start >= start,
+                table.c.bucket_start < end,
+            )
+            .group_by(table.c.customer_id, table.c.group_key)
+        )
+        found: dict[str, dict[GroupKey, Partial]] = {}
+        with translated("add up usage roll-ups"):
+            rows = self.connection.execute(statement).all()
+        for ref, key, count, total, low, high in rows:
+            found.setdefault(ref, {})[tuple(json.loads(key)) if key else ()] = _partial(
+                count, total, low, high
+            )
+        return found
 
     def _upsert(self, rollups: Sequence[UsageRollup]) -> None:
         table = usage_rollups
@@ -197,3 +225,13 @@ class SqlOutboxRepository(SqlRepository[OutboxMessage]):
                 .order_by(outbox.c.available_at, outbox.c.id)
             ).all()
         return [self.from_row(row) for row in rows]
+
+
+def _partial(count: Any, total: Any, low: Any, high: Any) -> Partial:
+    """A partial from the columns a roll-up query adds up."""
+    return Partial(
+        int(count),
+        Decimal(0) if total is None else to_decimal(total),
+        None if low is None else to_decimal(low),
+        None if high is None else to_decimal(high),
+    )
