@@ -308,17 +308,31 @@ class BillingRun:
         return issued(record, now, customer.timezone, plan.record.net_terms or 0)
 
     def _store(self, plans: Sequence[_Plan]) -> None:
-        """Add the page's new invoices in one unit of work, or one by one after a race."""
-        built = [invoice for plan in plans for invoice in plan.built]
-        if not built:
-            return
-        try:
-            with self.store.unit_of_work() as uow:
-                uow.invoices.add_numbered(built, self.prefix)
-                uow.commit()
-            return
-        except ConflictError:  # another worker added some of them: go one by one
-            pass
+        """Add the page's new invoices in one unit of work.
+
+        When another worker added some of them first, the insert adds nothing; the run
+        reads which are there now, counts them as present and adds the rest, until none
+        is left. A conflict with an invoice that is not there (another invoice holding
+        the same unique values) falls back to one invoice at a time, so that only its
+        subscription fails.
+        """
+        while built := [invoice for plan in plans for invoice in plan.built]:
+            try:
+                with self.store.unit_of_work() as uow:
+                    uow.invoices.add_numbered(built, self.prefix)
+                    uow.commit()
+                return
+            except ConflictError:  # another worker added some of them
+                with self.store.unit_of_work() as uow:
+                    there = uow.invoices.find_many([invoice.id for invoice in built])
+            if not there:
+                self._store_one_by_one(plans)
+                return
+            for plan in plans:
+                plan.present += sum(1 for invoice in plan.built if invoice.id in there)
+                plan.built = [invoice for invoice in plan.built if invoice.id not in there]
+
+    def _store_one_by_one(self, plans: Sequence[_Plan]) -> None:
         for plan in plans:
             kept = []
             for invoice in plan.built:
@@ -329,7 +343,7 @@ class BillingRun:
                 except ConflictError as error:
                     with self.store.unit_of_work() as uow:
                         there = uow.invoices.find(invoice.id)
-                    if there is None:  # a conflict that is not the same invoice
+                    if there is None:  # another invoice holds its unique values
                         plan.fail(error)
                         break
                     plan.present += 1
