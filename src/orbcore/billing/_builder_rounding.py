@@ -15,7 +15,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 from orbcore._errors import PrecisionError
-from orbcore.money import Currency, Money, RoundingMode, quantize, round_rational
+from orbcore.money import Currency, Money, RoundingMode, is_quantized, quantize, round_rational
+from orbcore.money._numbers import exact_sum
 
 __all__ = ["round_money", "split_rounded", "sum_money", "zero_money"]
 
@@ -60,7 +61,11 @@ def split_rounded(exact: Sequence[Decimal], total: Money) -> list[Money]:
     [Money('0.01', 'USD'), Money('0.01', 'USD'), Money('0.00', 'USD')]
     """
     currency = total.currency
-    scale = 10**currency.minor_units
+    places = currency.minor_units
+    if all(is_quantized(value, places) for value in exact) and exact_sum(exact) == total.amount:
+        # Already whole minor units that add up: nothing to round (the usual case).
+        return [round_money(value, currency, RoundingMode.HALF_UP) for value in exact]
+    scale = 10**places
     scaled = [Fraction(value) * scale for value in exact]
     target = Fraction(total.amount) * scale
     if target.denominator != 1 or abs(target - sum(scaled)) >= 1:
@@ -72,5 +77,4 @@ def split_rounded(exact: Sequence[Decimal], total: Money) -> list[Money]:
     by_remainder = sorted(range(len(units)), key=lambda i: (units[i] - scaled[i], i))
     for index in by_remainder[:missing]:
         units[index] += 1
-    places = currency.minor_units
     return [Money(round_rational(Fraction(unit, scale), places), currency) for unit in units]

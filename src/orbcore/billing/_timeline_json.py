@@ -248,6 +248,18 @@ class _Reader(Problems):
         return result
 
     def price(self, raw: object, path: Path) -> PriceRef | None:
+        key = _price_key(raw)
+        if key is not None and (known := _PRICES.get(key)) is not None:
+            return known
+        before = len(self.found)
+        found = self._price(raw, path)
+        if key is not None and found is not None and len(self.found) == before:
+            if len(_PRICES) >= _PRICES_KEPT:
+                _PRICES.clear()
+            _PRICES[key] = found
+        return found
+
+    def _price(self, raw: object, path: Path) -> PriceRef | None:
         data = self.mapping(raw, path)
         if data is None:
             return None
@@ -365,3 +377,24 @@ _REQUIRED = frozenset(
         "day",
     ]
 )
+
+
+# The subscriptions of a catalog share their prices: a price read once is looked up by
+# its JSON (text, numbers, flags and its cadence object only; anything else is read).
+_PRICES: dict[tuple[Any, ...], PriceRef] = {}
+_PRICES_KEPT = 4096
+_PLAIN = (str, int, bool, type(None))
+
+
+def _price_key(raw: object) -> tuple[Any, ...] | None:
+    if type(raw) is not dict:
+        return None
+    key: list[Any] = []
+    for name, value in raw.items():
+        if type(value) is dict and all(type(v) in _PLAIN for v in value.values()):
+            key.append((name, tuple((k, type(v), v) for k, v in value.items())))
+        elif type(value) in _PLAIN:
+            key.append((name, type(value), value))
+        else:
+            return None
+    return tuple(key)

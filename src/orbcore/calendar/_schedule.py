@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from fractions import Fraction
@@ -91,7 +92,7 @@ class BillingSchedule:
 
     def _boundary_date(self, k: int) -> date:
         if self.cadence.unit is CadenceUnit.MONTH:
-            return clamp_day(self._reference + k * self.cadence.count, self._day)
+            return _month_day(self._reference + k * self.cadence.count, self._day)
         origin = clamp_day(self._reference, self._day)
         try:
             return origin + timedelta(days=k * self.cadence.count)
@@ -99,7 +100,7 @@ class BillingSchedule:
             raise ValidationError.at((), "billing dates beyond the year 9999") from exc
 
     def _boundary(self, k: int) -> datetime:
-        return local_midnight(self._boundary_date(k), self.timezone)
+        return _midnight(self._boundary_date(k), self.timezone)
 
     def _last_boundary_at_or_before(self, instant: datetime) -> int:
         """The largest ``k`` whose boundary is at or before ``instant``."""
@@ -174,3 +175,9 @@ class BillingSchedule:
         return period_fraction(
             self.period(n), self.nominal_period(n), day_count=day_count, timezone=self.timezone
         )
+
+
+# Subscriptions share billing boundaries (the 1st of a month, in a handful of zones):
+# computed once, they are looked up for every subscription of a billing run.
+_month_day = functools.lru_cache(maxsize=1 << 16)(clamp_day)
+_midnight = functools.lru_cache(maxsize=1 << 16)(local_midnight)
