@@ -38,7 +38,10 @@ def _encode(value: Any, parts: list[str]) -> None:
             if not isinstance(key, str):
                 raise ValidationError.at((), f"JSON object keys must be strings, got {key!r}")
             parts.append(("," if index else "") + encode_basestring(key) + ":")
-            _encode(item, parts)
+            if type(item) is str:  # most leaves: no call
+                parts.append(encode_basestring(item))
+            else:
+                _encode(item, parts)
         parts.append("}")
     elif isinstance(value, list | tuple):
         parts.append("[")

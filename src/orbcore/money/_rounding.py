@@ -7,6 +7,7 @@ minor unit only at the points an invoice declares, with one of the modes below.
 from __future__ import annotations
 
 import decimal
+import functools
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
@@ -72,13 +73,24 @@ def quantize(value: Decimal, places: int, mode: RoundingMode = RoundingMode.HALF
     _check_places(places)
     mode = _check_mode(mode)
     digits = max(value.adjusted(), 0) + places + 2
-    context = decimal.Context(
-        prec=max(digits, 28), rounding=_DECIMAL_MODES[mode], traps=[decimal.InvalidOperation]
-    )
-    result = value.quantize(Decimal((0, (1,), -places)), context=context)
+    context = _context(max(digits, 28), _DECIMAL_MODES[mode])
+    result = value.quantize(_unit(places), context=context)
     if result.is_zero() and result.is_signed():
         result = result.copy_abs()
     return result
+
+
+@functools.lru_cache(maxsize=256)
+def _context(precision: int, rounding: str) -> decimal.Context:
+    """A context of ``precision`` digits rounding with ``rounding``, made once and only
+    ever read (quantize takes it as an argument)."""
+    return decimal.Context(prec=precision, rounding=rounding, traps=[decimal.InvalidOperation])
+
+
+@functools.lru_cache(maxsize=64)
+def _unit(places: int) -> Decimal:
+    """One unit of the ``places``-th decimal place: ``0.01`` for 2."""
+    return Decimal((0, (1,), -places))
 
 
 def round_rational(

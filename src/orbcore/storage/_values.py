@@ -66,14 +66,17 @@ def _check_scalar(value: object, path: Path) -> None:
 
 
 def _check_json(value: object, path: Path) -> None:
+    # Text and null leaves, most of a document, are skipped without a call.
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise ValidationError.at(path, f"JSON object keys must be text, got {key!r}")
-            _check_json(item, (*path, key))
+            if item is not None and type(item) is not str:
+                _check_json(item, (*path, key))
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            _check_json(item, (*path, index))
+            if item is not None and type(item) is not str:
+                _check_json(item, (*path, index))
     elif value is None or isinstance(value, bool | str | int | Decimal | float):
         _check_scalar(value, path)
     else:
