@@ -8,6 +8,7 @@ subscription's start, alignment and time zone, so all cadences share one anchor.
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,7 +45,12 @@ def _length(cadence: Cadence) -> Fraction:
 
 def schedule_for(timeline: SubscriptionTimeline, cadence: Cadence) -> BillingSchedule:
     """The periods of ``cadence`` on this subscription's anchor, alignment and zone."""
-    return BillingSchedule(timeline.start, cadence, timeline.alignment, timeline.timezone)
+    return _schedule(timeline.start, cadence, timeline.alignment, timeline.timezone)
+
+
+# Schedules are immutable, and the subscriptions of a billing run share a few: started
+# the same day, on the same alignment, in the same zone.
+_schedule = functools.lru_cache(maxsize=4096)(BillingSchedule)
 
 
 def _cadences_at(timeline: SubscriptionTimeline, at: datetime) -> list[Cadence]:
