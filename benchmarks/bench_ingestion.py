@@ -1,13 +1,17 @@
 """Ingestion throughput: JSON text to stored events, against a raw write of the same rows.
 
     python benchmarks/bench_ingestion.py [--events 100000] [--customers 100] [--postgres URL]
+        [--only memory sqlite postgresql] [--api ingest_json_stream]
 
 Each input line is one event in Orb's shape, as JSON text. orbcore's figure is the whole
-path: ``json.loads(line, parse_float=Decimal)``, then ``Ingestion.ingest`` in batches of
-1,000 (validation, the customer and late-event checks, de-duplication by the store's
-unique key, the insert, the roll-ups, a commit per batch). The same lines are then sent
-again, when every event is a duplicate. Each run has a fresh store whose customers exist
-and whose monthly partitions are attached before the clock starts.
+path, in batches of 1,000: decoding, validation, the customer and late-event checks,
+de-duplication by the store's unique key, the insert, the roll-ups, a commit per batch. By
+default through ``Ingestion.ingest_json_stream`` (a batch is decoded while the one before
+is stored); ``--api ingest_json`` sends one batch at a time, and ``--api ingest`` decodes
+each line with ``json.loads(line, parse_float=Decimal)`` and calls ``Ingestion.ingest``.
+The same lines are then sent again, when every event is a duplicate. Each run has a fresh
+store whose customers exist and whose monthly partitions are attached before the clock
+starts.
 
 The baselines write the same stored rows, built beforehand, in the same batches with a
 commit after each, into a fresh database's ``events`` table (the same table, indexes and
@@ -26,7 +30,7 @@ import os
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -37,7 +41,7 @@ from orbcore import VirtualClock
 from orbcore._json import dumps_exact
 from orbcore.billing import Customer
 from orbcore.events import Event, validate_event
-from orbcore.services import EventStatus, Ingestion
+from orbcore.services import EventStatus, Ingestion, IngestReport
 from orbcore.storage import Store, open_store
 from orbcore.storage.sql import SqlStore
 from orbcore.storage.sql._tables import events as events_table
@@ -110,16 +114,26 @@ def prepare(store: Store, customers: int, events: list[Event]) -> None:
         store._prepare_events(events)
 
 
-def ingest_all(ingestion: Ingestion, lines: list[str], expected: EventStatus) -> float:
+def ingest_all(ingestion: Ingestion, lines: list[str], expected: EventStatus, api: str) -> float:
     started = time.perf_counter()
-    for batch in batches(lines):
-        report = ingestion.ingest([json.loads(line, parse_float=Decimal) for line in batch])
-        if report.count(expected) != len(batch):
-            raise RuntimeError(f"expected {len(batch)} {expected}: {report.results[:3]}")
+    if api == "ingest":
+        reports: Iterable[IngestReport] = (
+            ingestion.ingest([json.loads(line, parse_float=Decimal) for line in batch])
+            for batch in batches(lines)
+        )
+    elif api == "ingest_json":
+        reports = (ingestion.ingest_json(batch) for batch in batches(lines))
+    else:
+        reports = ingestion.ingest_json_stream(batches(lines))
+    for report in reports:
+        if report.count(expected) != len(report.results):
+            raise RuntimeError(f"expected {len(report.results)} {expected}: {report.results[:3]}")
     return time.perf_counter() - started
 
 
-def orbcore_figures(fresh: Runs, lines: list[str], events: list[Event], customers: int) -> Any:
+def orbcore_figures(
+    fresh: Runs, lines: list[str], events: list[Event], customers: int, api: str
+) -> Any:
     def run() -> dict[str, float]:
         url, drop = fresh()
         store = open_store(url)
@@ -127,8 +141,8 @@ def orbcore_figures(fresh: Runs, lines: list[str], events: list[Event], customer
             prepare(store, customers, events)
             ingestion = Ingestion(store, VirtualClock(NOW))
             return {
-                "new": ingest_all(ingestion, lines, EventStatus.ACCEPTED),
-                "again": ingest_all(ingestion, lines, EventStatus.DUPLICATE),
+                "new": ingest_all(ingestion, lines, EventStatus.ACCEPTED, api),
+                "again": ingest_all(ingestion, lines, EventStatus.DUPLICATE, api),
             }
         finally:
             store.close()
@@ -223,6 +237,12 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100)
     parser.add_argument("--postgres", default=os.environ.get("ORBCORE_TEST_POSTGRES_URL"))
     parser.add_argument("--only", nargs="*", default=["memory", "sqlite", "postgresql"])
+    parser.add_argument(
+        "--api",
+        choices=["ingest_json_stream", "ingest_json", "ingest"],
+        default="ingest_json_stream",
+        help="how orbcore is called: ingest takes the lines decoded by json.loads",
+    )
     args = parser.parse_args()
     lines = make_lines(args.events, args.customers)
     events = stored_events(lines)
@@ -232,7 +252,7 @@ def main() -> None:
     table = [
         (
             f"{len(lines):,} events as JSON text, {args.customers:,} customers, batches of "
-            f"{BATCH:,}, fastest of {REPEAT} runs"
+            f"{BATCH:,}, fastest of {REPEAT} runs, orbcore through {args.api}"
         ),
         "",
         "| backend | orbcore: ingest from JSON | events/s | baseline | events/s | time ratio |",
@@ -246,7 +266,7 @@ def main() -> None:
                 f"{len(lines) / base['raw']:,.0f} | {ours[name] / base['raw']:.1f} |"
             )
 
-    work = {"lines": lines, "events": events, "customers": args.customers}
+    work = {"lines": lines, "events": events, "customers": args.customers, "api": args.api}
     if "memory" in args.only:
         ours = orbcore_figures(lambda: ("memory://", lambda: None), **work)
         add("memory", ours, dict_figures(lines), "JSON into a dict")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import operator
 from datetime import datetime
 from decimal import Decimal
 from json.encoder import encode_basestring  # json.dumps(text, ensure_ascii=False), in C
@@ -22,11 +23,16 @@ if TYPE_CHECKING:
 
 __all__ = ["body_hash", "by_value", "is_plain_record"]
 
-_RECORD_TEXTS = tuple(
-    f.name
-    for f in dataclasses.fields(Event)
-    if f.name not in ("timestamp", "ingested_at", "properties")
+_record_texts = operator.attrgetter(
+    *(
+        f.name
+        for f in dataclasses.fields(Event)
+        if f.name not in ("timestamp", "ingested_at", "properties")
+    )
 )
+_TEXTS = frozenset({str, type(None)})
+_NAMES = frozenset({str})
+_FLAT = frozenset({str, bool, int, Decimal})
 
 
 def body_hash(event: ValidEvent) -> str:
@@ -54,55 +60,69 @@ def is_plain_record(event: Event) -> bool:
     """Whether ``event`` is an :class:`Event` of texts, aware instants and flat
     properties (texts, booleans, integers, finite ``Decimal`` values), as ingestion makes
     them: the stores' checks of what they can keep pass such an event without a look."""
+    if type(event) is not Event:
+        return False
+    timestamp, ingested_at, properties = event.timestamp, event.ingested_at, event.properties
+    # Sets of types, made in C: stores ask this of every event they are given.
     return (
-        type(event) is Event
-        and all(
-            type(instant) is datetime and instant.utcoffset() is not None
-            for instant in (event.timestamp, event.ingested_at)
-        )
-        and all(type(getattr(event, name)) in (str, type(None)) for name in _RECORD_TEXTS)
-        and type(event.properties) is dict
-        and all(
-            type(name) is str
-            and (type(value) in (str, bool, int) or (type(value) is Decimal and value.is_finite()))
-            for name, value in event.properties.items()
-        )
+        type(timestamp) is datetime
+        and type(ingested_at) is datetime
+        and timestamp.utcoffset() is not None
+        and ingested_at.utcoffset() is not None
+        and set(map(type, _record_texts(event))) <= _TEXTS
+        and type(properties) is dict
+        and set(map(type, properties)) <= _NAMES
+        and set(map(type, values := properties.values())) <= _FLAT
+        and all(value.is_finite() for value in values if type(value) is Decimal)
     )
 
 
 def _plain_body(event: ValidEvent) -> str | None:
     """The canonical JSON :func:`body_hash` hashes, written directly for plain values
     (text, finite ``Decimal`` values, booleans); ``None`` for anything else."""
-    who = [
-        "null" if text is None else encode_basestring(text) if type(text) is str else None
-        for text in (event.event_name, event.customer_id, event.external_customer_id)
-    ]
+    name, customer, external = event.event_name, event.customer_id, event.external_customer_id
+    if type(name) is not str or (
+        type(customer if external is None else external) is not str
+        or (customer is not None and external is not None and type(customer) is not str)
+    ):
+        return None
     properties = event.properties
     parts = []
-    for name in sorted(properties):
-        text = _plain_json(properties[name])
-        if text is None or type(name) is not str:
+    for key in sorted(properties):
+        value = properties[key]
+        if type(value) is str:
+            text = encode_basestring(value)
+        elif type(value) is Decimal and value.is_finite():
+            text = _number_json(value)
+        elif type(value) is bool:
+            text = "true" if value else "false"
+        else:
             return None
-        parts.append(f"{encode_basestring(name)}:{text}")
-    if None in who:
-        return None
-    timestamp = encode_basestring(event.timestamp.isoformat())
+        if type(key) is not str:
+            return None
+        parts.append(f"{encode_basestring(key)}:{text}")
+    customer_text = "null" if customer is None else encode_basestring(customer)
+    external_text = "null" if external is None else encode_basestring(external)
     return (
-        f'{{"event_name":{who[0]},"timestamp":{timestamp},"customer_id":{who[1]},'
-        f'"external_customer_id":{who[2]},"properties":{{{",".join(parts)}}}}}'
+        f'{{"event_name":{encode_basestring(name)},"timestamp":"{event.timestamp.isoformat()}",'
+        f'"customer_id":{customer_text},"external_customer_id":{external_text},'
+        f'"properties":{{{",".join(parts)}}}}}'
     )
 
 
-def _plain_json(value: object) -> str | None:
-    if type(value) is str:
-        return encode_basestring(value)
-    if type(value) is bool:
-        return "true" if value else "false"
-    if type(value) is Decimal and value.is_finite():
-        text = format(by_value(value), "f")
-        # As dumps_exact writes a whole Decimal, so that it reads back as one.
-        return text if "." in text else text + "E0"
-    return None
+def _number_json(number: Decimal) -> str:
+    """``by_value(number)`` as ``dumps_exact`` writes it, for a finite number."""
+    text = str(number)
+    # Most numbers are written by value already: a whole number with exponent 0, or
+    # a fraction without trailing zeros (str() switches to an exponent where it differs).
+    # Past EXACT's 1,000 digits by_value raises, as it must.
+    if "E" not in text and len(text) < EXACT.prec:
+        if "." not in text:
+            return ("0" if text == "-0" else text) + "E0"  # as dumps_exact marks a Decimal
+        if text[-1] != "0":
+            return text
+    text = format(by_value(number), "f")
+    return text if "." in text else text + "E0"
 
 
 def by_value(number: Decimal) -> Decimal:

@@ -7,15 +7,20 @@ once. The accepted events of a batch are stored all or none.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from orbcore._clock import Clock
 from orbcore._errors import Problem
 from orbcore.events import Backfill, Event, EventLimits, EventState, ValidEvent, validate_event
+from orbcore.events._fast import JsonEventReader
 from orbcore.services._backfill import backfill_problems
 from orbcore.services._metering import feed_rollups
 from orbcore.storage import AddOutcome, Store, UnitOfWork
@@ -93,22 +98,153 @@ class Ingestion:
             NotFoundError: ``backfill_id`` names no backfill.
         """
         items = list(batch)
-        keys = [_raw_key(raw) for raw in items]
         now = self.clock.now()
+        keys = [_raw_key(raw) for raw in items]
         checked = [self._check(raw, now) for raw in items]
-        conflicts = _conflicts_within(checked)
-        if conflicts:
-            return _rejected_batch(keys, checked, conflicts)
+        return self._store(_Checked.of(keys, checked, now), backfill, backfill_id, set())
+
+    def ingest_json(
+        self,
+        batch: Iterable[str | bytes],
+        *,
+        backfill: bool = False,
+        backfill_id: str | None = None,
+    ) -> IngestReport:
+        """Validate and store a batch of events, each given as its JSON text.
+
+        The same as ``ingest([json.loads(text, parse_float=Decimal) for text in batch])``
+        (numbers stay exact; a name repeated in an object keeps its last value), except
+        that text that is not JSON is rejected with the problem ``is not valid JSON: ...``
+        instead of stopping the batch. With the ``orbcore[fast]`` extra (msgspec) most
+        events are decoded and checked in one pass, in well under half the time, with the
+        same results.
+
+        Args:
+            batch: the JSON text of each event (``str``, or UTF-8 ``bytes``).
+            backfill: as for :meth:`ingest`.
+            backfill_id: as for :meth:`ingest`.
+
+        Raises:
+            NotFoundError: ``backfill_id`` names no backfill.
+
+        >>> from orbcore import VirtualClock
+        >>> from orbcore.storage import open_store
+        >>> clock = VirtualClock(datetime(2024, 2, 1, tzinfo=UTC))
+        >>> ingestion = Ingestion(open_store("memory://"), clock)
+        >>> report = ingestion.ingest_json([
+        ...     '{"idempotency_key": "e1", "event_name": "api_call", "external_customer_id":'
+        ...     ' "acme", "timestamp": "2024-01-31T12:00:00Z", "properties": {"bytes": 10.50}}',
+        ...     '{"idempotency_key": "e2"',
+        ... ])
+        >>> for result in report.results:
+        ...     print(result.status.value, *result.problems)
+        accepted
+        rejected is not valid JSON: Expecting ',' delimiter at column 24
+        """
+        return self._store(self._read_json(batch), backfill, backfill_id, set())
+
+    def ingest_json_stream(
+        self,
+        batches: Iterable[Iterable[str | bytes]],
+        *,
+        backfill: bool = False,
+        backfill_id: str | None = None,
+    ) -> Iterator[IngestReport]:
+        """:meth:`ingest_json` for each batch in turn, reading a batch while the one
+        before is being stored.
+
+        Each batch is stored all or none, in its own unit of work, in order, as if each
+        were sent by :meth:`ingest_json` after the report of the one before: the reports
+        come in order, one per batch. The store works on another thread while this one
+        decodes and checks the next batch, so the database and Python can work at once
+        when a core is free; the customers found to exist are not read again (none is
+        ever deleted). A batch is stored only once the report of the one before has been
+        taken, so stopping the iteration stores nothing more. Do not hold a unit of work
+        open while iterating: the batch being stored would wait for it, and so would the
+        iteration.
+
+        Args:
+            batches: batches of JSON text, as :meth:`ingest_json` takes.
+            backfill: as for :meth:`ingest`.
+            backfill_id: as for :meth:`ingest`.
+
+        Yields:
+            The report of each batch, in order.
+
+        Raises:
+            NotFoundError: ``backfill_id`` names no backfill.
+            StorageError: the store failed; the batches reported before were stored.
+
+        >>> from orbcore import VirtualClock
+        >>> from orbcore.storage import open_store
+        >>> clock = VirtualClock(datetime(2024, 2, 1, tzinfo=UTC))
+        >>> ingestion = Ingestion(open_store("memory://"), clock)
+        >>> line = (
+        ...     '{{"idempotency_key": "{}", "event_name": "api_call", "external_customer_id":'
+        ...     ' "acme", "timestamp": "2024-01-31T12:00:00Z"}}'
+        ... )
+        >>> batches = [[line.format("e1"), line.format("e2")], [line.format("e1")]]
+        >>> [[r.status.value for r in report.results]
+        ...  for report in ingestion.ingest_json_stream(batches)]
+        [['accepted', 'accepted'], ['duplicate']]
+        """
+        reading = iter(batches)
+        customers: set[str] = set()  # known to exist; none is ever deleted
+        with ThreadPoolExecutor(1, thread_name_prefix="orbcore-ingest") as writer:
+            storing: Future[IngestReport] | None = None
+            while True:
+                try:
+                    batch = next(reading, None)
+                    read = None if batch is None else self._read_json(batch)
+                except Exception:
+                    if storing is not None:
+                        yield storing.result()  # stored: its report comes first
+                    raise
+                if read is None:
+                    break
+                if storing is not None:
+                    yield storing.result()
+                # In the caller's context: its decimal context, for one.
+                store = contextvars.copy_context().run
+                storing = writer.submit(store, self._store, read, backfill, backfill_id, customers)
+            if storing is not None:
+                yield storing.result()
+
+    @functools.cached_property
+    def _json_reader(self) -> JsonEventReader:
+        return JsonEventReader(self.limits)
+
+    def _read_json(self, batch: Iterable[object]) -> _Checked:
+        """Decode and check a batch: pure work, done before the store is touched."""
+        now = self.clock.now()
+        read = self._json_reader.read
+        keys: list[str | None] = []
+        checked: list[tuple[ValidEvent | None, list[Problem]]] = []
+        for text in batch:
+            key, event, problems = read(text)
+            keys.append(key)
+            checked.append((None, problems) if event is None else self._timely(event, now))
+        return _Checked.of(keys, checked, now)
+
+    def _store(
+        self, batch: _Checked, backfill: bool, backfill_id: str | None, customers: set[str]
+    ) -> IngestReport:
+        """Check the events against the store, then store them all or none. ``customers``
+        holds ids known to exist, and learns those found."""
+        keys, checked, now = batch.keys, batch.checked, batch.now
+        if batch.conflicts:
+            return _rejected_batch(keys, checked, batch.conflicts)
         with self.store.unit_of_work() as uow:
             opened = None
             if backfill_id is not None:
                 uow.events.lock_intake()  # the backfill cannot close while its events go in
                 opened = uow.backfills.get(backfill_id)
-            checked = self._against_store(uow, checked, now, backfill or opened is not None)
+            late_ok = backfill or opened is not None
+            checked = self._against_store(uow, checked, now, late_ok, customers)
             ready = [
                 (i, event) for i, (event, problems) in enumerate(checked) if event and not problems
             ]
-            records = [_record(event, now) for _, event in ready]
+            records = [batch.records[i] for i, _ in ready]
             if opened is not None:
                 records, checked = _into_backfill(opened, records, ready, checked)
                 ready = [(i, e) for i, e in ready if not checked[i][1]]
@@ -143,10 +279,13 @@ class Ingestion:
 
     def _check(self, raw: object, now: datetime) -> tuple[ValidEvent | None, list[Problem]]:
         event, problems = validate_event(raw, self.limits)
-        if event is not None and event.timestamp > now + FUTURE_TOLERANCE:
-            problems = [Problem(("timestamp",), "is more than 5 minutes in the future")]
-            return event, problems
-        return event, problems
+        return (event, problems) if event is None else self._timely(event, now)
+
+    @staticmethod
+    def _timely(event: ValidEvent, now: datetime) -> tuple[ValidEvent, list[Problem]]:
+        if event.timestamp > now + FUTURE_TOLERANCE:
+            return event, [Problem(("timestamp",), "is more than 5 minutes in the future")]
+        return event, []
 
     def _against_store(
         self,
@@ -154,19 +293,48 @@ class Ingestion:
         checked: Sequence[tuple[ValidEvent | None, list[Problem]]],
         now: datetime,
         backfill: bool,
+        customers: set[str],
     ) -> list[tuple[ValidEvent | None, list[Problem]]]:
         valid = [event for event, problems in checked if event is not None and not problems]
-        facts = _BatchFacts.load(uow, valid, not backfill, now - self.grace_period)
+        facts = _BatchFacts.load(uow, valid, not backfill, now - self.grace_period, customers)
+        late_matters = not backfill and bool(facts.closed)
         result = []
         for event, problems in checked:
             if event is not None and not problems:
                 problems = facts.customer_problems(event)
-                if not problems and not backfill:
+                if not problems and late_matters:
                     problems = facts.late_problems(event)
                 if problems and _stored_unchanged(uow, event):
                     problems = []  # a retry of a stored event: the store reports a duplicate
             result.append((event, problems))
         return result
+
+
+class _Checked(NamedTuple):
+    """A batch checked without the store: each event's key, the event or its problems, the
+    indexes of the events whose key came before with another body and, if there are none,
+    the record of each valid event by index."""
+
+    keys: Sequence[str | None]
+    checked: list[tuple[ValidEvent | None, list[Problem]]]
+    now: datetime
+    conflicts: set[int]
+    records: dict[int, Event]
+
+    @classmethod
+    def of(
+        cls,
+        keys: Sequence[str | None],
+        checked: list[tuple[ValidEvent | None, list[Problem]]],
+        now: datetime,
+    ) -> _Checked:
+        conflicts = _conflicts_within(checked)
+        records = {
+            index: _record(event, now)
+            for index, (event, problems) in enumerate(checked)
+            if event is not None and not problems and not conflicts
+        }
+        return cls(keys, checked, now, conflicts, records)
 
 
 @dataclass(frozen=True)
@@ -184,9 +352,12 @@ class _BatchFacts:
         events: Sequence[ValidEvent],
         late_matters: bool,
         closed_by: datetime,
+        known_before: set[str],
     ) -> _BatchFacts:
-        ids = sorted({e.customer_id for e in events if e.customer_id is not None})
-        known = frozenset(uow.customers.find_many(ids))
+        ids = {e.customer_id for e in events if e.customer_id is not None}
+        found = uow.customers.find_many(sorted(ids - known_before))
+        known_before.update(found)
+        known = frozenset(ids & known_before)
         by_external: dict[str, str] = {}
         if late_matters:
             externals = {e.external_customer_id for e in events if e.external_customer_id}
