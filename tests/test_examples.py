@@ -39,3 +39,21 @@ def test_importing_a_file_twice_stores_it_once(tmp_path: Path) -> None:
     assert "10,000 lines: 0 accepted, 9,997 duplicates, 3 rejected" in out
     assert "timestamp: needs a time zone offset" in out
     assert "line 31: is not valid JSON" in out
+
+
+def test_a_year_of_billing_ends_with_nothing_more_due(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/year.db"
+    out = run(str(EXAMPLES / "year_of_billing.py"), url, cwd=tmp_path)
+    # Alpha: January to September in advance, then October's final usage invoice. Fees
+    # 9 x (49 + 3 x 12) = 765.00; usage 40 calls a local day, the first 1,000 a month
+    # free, then 0.02: 4.80 in 31-day months, 4.00 in 30, 3.20 in February = 39.20;
+    # California tax 7.25% rounded per line: 9 x (3.55 + 2.61) + 5 x 0.35 + 0.23 +
+    # 3 x 0.29 = 58.29; 765.00 + 39.20 + 58.29 = 862.49.
+    assert "Alpha Inc: 10 invoices, $862.49 in 2024" in out
+    # Beta: twelve regular invoices and the two of its immediate upgrade on March 10.
+    assert "Beta LLC: 14 invoices, $2,828.57 in 2024" in out
+    # Gamma: twelve regular invoices and one for the seats added on May 20.
+    assert "Gamma Co: 13 invoices, $1,536.39 in 2024" in out
+    assert "Alpha's subscription: ended, ended 2024-10-01 07:00 UTC" in out
+    assert "Beta's plan: pln_pro" in out
+    assert "billing again: 0 created, 37 already there" in out
