@@ -81,19 +81,7 @@ class SqlUsageRollupRepository(SqlRepository[UsageRollup]):
         """The metric's roll-ups of those hours and customers, added up per group by the
         database (exactly on SQLite too, whose decimals are text). ``only_for`` skips the
         parts its aggregation does not read: on SQLite each is a Python call per row."""
-        table, sql = usage_rollups, pushdown(self.connection)
-        wanted = NEEDS.get(only_for, _FOLDS)
-        folds = [sql.fold(how, table.c[how]) if how in wanted else literal(None) for how in _FOLDS]
-        statement = (
-            select(table.c.group_key, func.sum(table.c.count), *folds)
-            .where(
-                table.c.metric_id == metric_id,
-                table.c.customer_id.in_(list(customer_refs)),
-                table.c.bucket_start >= start,
-                table.c.bucket_start < end,
-            )
-            .group_by(table.c.group_key)
-        )
+        statement = self._sums(metric_id, start, end, customer_refs, only_for, by_customer=False)
         with translated("add up usage roll-ups"):
             rows = self.connection.execute(statement).all()
         return {
@@ -111,19 +99,7 @@ class SqlUsageRollupRepository(SqlRepository[UsageRollup]):
         only_for: Aggregation | None = None,
     ) -> dict[str, dict[GroupKey, Partial]]:
         """:meth:`partials` of many customers, grouped by customer and group in one query."""
-        table, sql = usage_rollups, pushdown(self.connection)
-        wanted = NEEDS.get(only_for, _FOLDS)
-        folds = [sql.fold(how, table.c[how]) if how in wanted else literal(None) for how in _FOLDS]
-        statement = (
-            select(table.c.customer_id, table.c.group_key, func.sum(table.c.count), *folds)
-            .where(
-                table.c.metric_id == metric_id,
-                table.c.customer_id.in_(sorted(set(customer_refs))),
-                table.c.bucket_start >= start,
-                table.c.bucket_start < end,
-            )
-            .group_by(table.c.customer_id, table.c.group_key)
-        )
+        statement = self._sums(metric_id, start, end, customer_refs, only_for, by_customer=True)
         found: dict[str, dict[GroupKey, Partial]] = {}
         with translated("add up usage roll-ups"):
             rows = self.connection.execute(statement).all()
@@ -132,6 +108,32 @@ class SqlUsageRollupRepository(SqlRepository[UsageRollup]):
                 count, total, low, high
             )
         return found
+
+    def _sums(
+        self,
+        metric_id: str,
+        start: datetime,
+        end: datetime,
+        customer_refs: Sequence[str],
+        only_for: Aggregation | None,
+        *,
+        by_customer: bool,
+    ) -> Any:
+        """The roll-ups of those hours and customers added up per group (and customer)."""
+        table, sql = usage_rollups, pushdown(self.connection)
+        wanted = NEEDS.get(only_for, _FOLDS)
+        folds = [sql.fold(how, table.c[how]) if how in wanted else literal(None) for how in _FOLDS]
+        keys = [table.c.customer_id, table.c.group_key] if by_customer else [table.c.group_key]
+        return (
+            select(*keys, func.sum(table.c.count), *folds)
+            .where(
+                table.c.metric_id == metric_id,
+                table.c.customer_id.in_(sorted(set(customer_refs))),
+                table.c.bucket_start >= start,
+                table.c.bucket_start < end,
+            )
+            .group_by(*keys)
+        )
 
     def _upsert(self, rollups: Sequence[UsageRollup]) -> None:
         table = usage_rollups
