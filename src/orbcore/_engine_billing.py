@@ -7,10 +7,11 @@ Names and options follow Orb's API: ``cancel_option``, ``change_option``,
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from orbcore._clock import Clock
 from orbcore._errors import NotFoundError, Problem, ValidationError
@@ -188,6 +189,33 @@ class SubscriptionsResource:
             price_id,
             quantity,
             effective_date=self.clock.now() if effective_date is None else effective_date,
+            expected_revision=expected_revision,
+        )
+
+    def apply_coupon(
+        self,
+        subscription_id: str,
+        *,
+        coupon_id: str,
+        discount: Mapping[str, Any],
+        duration_in_months: int | None = None,
+        expected_revision: int | None = None,
+    ) -> Subscription:
+        """Redeem a coupon now: its ``discount`` (Orb's shape, such as ``{"discount_type":
+        "percentage", "percentage_discount": "0.2"}``) applies to the billing periods that
+        start within ``duration_in_months`` months from the next one (forever if omitted).
+
+        Raises:
+            NotFoundError: no such subscription.
+            ConflictError: it changed meanwhile, or is not at ``expected_revision``.
+            ValidationError: a bad discount, an ended subscription, or a coupon already
+                applied.
+        """
+        return self.subscriptions.apply_coupon(
+            subscription_id,
+            coupon_id,
+            discount,
+            duration_in_months=duration_in_months,
             expected_revision=expected_revision,
         )
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from orbcore import ConflictError, VirtualClock
+from orbcore import ConflictError, ValidationError, VirtualClock
 from orbcore.billing import Invoice, RateTableTax
 from orbcore.services import BillingRun, Ingestion, Invoicing, Metering, Subscriptions
 from orbcore.storage import Query, Store, each
@@ -272,3 +272,51 @@ def test_plan_phases_discount_the_first_month_then_hold_a_minimum(store: Store) 
     assert march.total == Decimal("90.00")
     reasons = {step.get("reason") for line in february.lines for step in line.adjustments}
     assert reasons == {"phase 1", "phase 2"}
+
+
+def test_a_coupon_discounts_the_charges_of_its_two_months(store: Store) -> None:
+    plan = {
+        "name": "Coupons",
+        "currency": "USD",
+        "prices": [
+            unit("platform", "100.00"),
+            unit("calls", "1.00", billable_metric_id="met_calls"),
+        ],
+    }
+    set_up(store, plan, calls(10, JAN_1 + timedelta(days=4)))
+    Ingestion(store, VirtualClock(FEB_1 + timedelta(days=20))).ingest(
+        calls(20, FEB_1 + timedelta(days=3))
+    )
+    Ingestion(store, VirtualClock(MAR_1 + timedelta(days=20))).ingest(
+        calls(40, MAR_1 + timedelta(days=3))
+    )
+    Subscriptions(store, VirtualClock(JAN_1 + timedelta(days=19))).apply_coupon(
+        "sub_1",
+        "SPRING",
+        {"discount_type": "percentage", "percentage_discount": "0.25"},
+        duration_in_months=2,
+    )
+
+    summary = BillingRun(store, VirtualClock(APR_1 + GRACE)).run(APR_1 + GRACE)
+
+    assert (summary.created, summary.failures) == (4, ())
+    # Redeemed Jan 20: the coupon covers the periods starting Feb 1 and Mar 1, so the
+    # fees of February and March and the usage of February and March, 25% off.
+    assert [(i.invoice_date, i.total) for i in stored(store)] == [
+        (JAN_1, Decimal("100.00")),  # January's fee
+        (FEB_1, Decimal("85.00")),  # January's 10 calls, February's fee 75.00
+        (MAR_1, Decimal("90.00")),  # February's 20 calls 15.00, March's fee 75.00
+        (APR_1, Decimal("130.00")),  # March's 40 calls 30.00, April's fee 100.00
+    ]
+
+
+def test_a_coupon_with_a_bad_discount_is_refused_with_its_path(store: Store) -> None:
+    plan = {"name": "Basic", "currency": "USD", "prices": [unit("platform", "10.00")]}
+    set_up(store, plan, [])
+    subscriptions = Subscriptions(store, VirtualClock(JAN_1 + timedelta(days=2)))
+
+    with pytest.raises(ValidationError, match=r"discount\.percentage_discount"):
+        subscriptions.apply_coupon(
+            "sub_1", "BAD", {"discount_type": "percentage", "percentage_discount": "1.5"}
+        )
+    assert subscriptions.timeline("sub_1").coupons == ()

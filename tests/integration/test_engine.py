@@ -359,3 +359,27 @@ def test_the_engines_tax_calculator_taxes_the_billing_runs_invoices(tmp_path: Pa
         engine.billing.run(JAN_1 + timedelta(days=10))
         (invoice,) = engine.invoices.list().items
     assert (invoice.tax, invoice.total) == (Decimal("0.80"), Decimal("10.80"))
+
+
+def test_a_coupon_redeemed_through_the_engine_discounts_the_next_invoice(
+    tmp_path: Path,
+) -> None:
+    clock = VirtualClock(JAN_1 + timedelta(days=10))
+    with connect(f"sqlite:///{tmp_path}/coupon.db", clock=clock) as engine:
+        engine.customers.create("Acme", customer_id="cus_c", currency="USD")
+        engine.plans.create({"name": "Fee", "currency": "USD", "prices": [
+            {"id": "fee", "name": "Fee", "model_type": "unit", "cadence": "monthly",
+             "unit_config": {"unit_amount": "40.00"}}]}, plan_id="pln_fee")  # fmt: skip
+        engine.subscriptions.create(
+            customer_id="cus_c", plan_id="pln_fee", start_date=date(2024, 1, 1),
+            subscription_id="sub_c",
+        )  # fmt: skip
+        engine.subscriptions.apply_coupon(
+            "sub_c", coupon_id="TEN", duration_in_months=1,
+            discount={"discount_type": "amount", "amount_discount": "10.00"},
+        )  # fmt: skip
+        clock.move_to(datetime(2024, 3, 2, tzinfo=UTC))
+        engine.billing.run()
+        totals = [i.total for i in each(engine.invoices, Query(order_by="invoice_date"))]
+    # January before the coupon, February 10.00 off, March after its month
+    assert totals == [Decimal("40.00"), Decimal("30.00"), Decimal("40.00")]

@@ -50,6 +50,20 @@ class PhaseDiscount:
     applies_to_price_ids: tuple[str, ...] | None = None
     reason: str | None = None
 
+    @classmethod
+    def from_orb(cls, data: object) -> PhaseDiscount:
+        """Read a discount in Orb's shape (``{"discount_type": "percentage",
+        "percentage_discount": "0.2"}``), as a coupon or a plan phase gives it.
+
+        Raises:
+            ValidationError: every problem, each with its path.
+        """
+        found = Problems()
+        discount = _discount(data, (), None, found)
+        if discount is None or found.found:
+            raise found.error()
+        return discount
+
     def to_orb(self) -> dict[str, Any]:
         # Orb writes amounts as decimal strings, percentages and units as numbers.
         amount = self.discount_type == "amount"

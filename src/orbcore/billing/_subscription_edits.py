@@ -3,12 +3,15 @@ and the interval surgery that cancellations and plan changes share."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
-from orbcore._errors import ValidationError
+from orbcore._errors import Problem, ValidationError
+from orbcore.billing._plan_terms import PhaseDiscount
 from orbcore.billing._timeline import CouponRedemption, SubscriptionStatus, SubscriptionTimeline
 from orbcore.billing._timeline_intervals import (
     PriceInterval,
@@ -183,8 +186,11 @@ def apply_coupon(
     *,
     as_of: datetime,
     duration_in_months: int | None = None,
+    discount: PhaseDiscount | Mapping[str, Any] | None = None,
 ) -> SubscriptionTimeline:
-    """Attach a coupon redeemed at ``as_of`` for ``duration_in_months`` (``None``: forever).
+    """Attach a coupon redeemed at ``as_of`` for ``duration_in_months`` (``None``: forever),
+    with its ``discount`` in Orb's shape (``{"discount_type": "percentage",
+    "percentage_discount": "0.2"}``), which the billing run applies.
 
     Only the bookkeeping: charges in the coupon's window (see
     :func:`~orbcore.billing.coupon_window`) list it in ``coupon_ids``; the invoice
@@ -201,5 +207,11 @@ def apply_coupon(
         raise ValidationError.at(("coupon_id",), "must be a non-empty string")
     if any(c.coupon_id == coupon_id for c in timeline.coupons):
         raise ValidationError.at(("coupon_id",), f"{coupon_id!r} is already applied")
-    redemption = CouponRedemption(coupon_id, as_of, duration_in_months)
+    if discount is not None and not isinstance(discount, PhaseDiscount):
+        try:
+            discount = PhaseDiscount.from_orb(discount)
+        except ValidationError as exc:
+            moved = [Problem(("discount", *p.path), p.message) for p in exc.problems]
+            raise type(exc)(moved) from None
+    redemption = CouponRedemption(coupon_id, as_of, duration_in_months, discount)
     return replace(timeline, coupons=(*timeline.coupons, redemption))

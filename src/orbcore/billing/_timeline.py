@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from orbcore._checks import require_int
 from orbcore._errors import ValidationError
+from orbcore.billing._plan_terms import PhaseDiscount
 from orbcore.billing._timeline_intervals import PriceInterval, PriceRef, new_intervals, to_instant
 from orbcore.calendar import (
     Alignment,
@@ -58,11 +59,14 @@ class PlanChange:
 
 @dataclass(frozen=True, slots=True)
 class CouponRedemption:
-    """A coupon attached at ``redeemed_at`` for ``duration_in_months`` (``None``: forever)."""
+    """A coupon attached at ``redeemed_at`` for ``duration_in_months`` (``None``: forever),
+    with its ``discount`` (Orb's shape; the billing run applies it to the charges in the
+    coupon's window), or none when only the bookkeeping is kept."""
 
     coupon_id: str
     redeemed_at: datetime
     duration_in_months: int | None = None
+    discount: PhaseDiscount | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "redeemed_at", ensure_aware(self.redeemed_at, "redeemed_at"))

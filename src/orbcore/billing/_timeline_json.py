@@ -16,6 +16,7 @@ from typing import Any
 
 from orbcore._errors import ValidationError
 from orbcore.billing._plan_check import Path, Problems
+from orbcore.billing._plan_terms import PhaseDiscount
 from orbcore.billing._timeline import CouponRedemption, PlanChange, SubscriptionTimeline
 from orbcore.billing._timeline_intervals import (
     BillingMode,
@@ -71,15 +72,19 @@ def timeline_to_json(timeline: SubscriptionTimeline) -> dict[str, Any]:
             {"effective": change.effective.isoformat(), "plan_id": change.plan_id}
             for change in timeline.plan_changes
         ],
-        "coupons": [
-            {
-                "coupon_id": coupon.coupon_id,
-                "redeemed_at": coupon.redeemed_at.isoformat(),
-                "duration_in_months": coupon.duration_in_months,
-            }
-            for coupon in timeline.coupons
-        ],
+        "coupons": [_coupon_json(coupon) for coupon in timeline.coupons],
     }
+
+
+def _coupon_json(coupon: CouponRedemption) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "coupon_id": coupon.coupon_id,
+        "redeemed_at": coupon.redeemed_at.isoformat(),
+        "duration_in_months": coupon.duration_in_months,
+    }
+    if coupon.discount is not None:
+        body["discount"] = coupon.discount.to_orb()
+    return body
 
 
 def _instant_json(instant: datetime | None) -> str | None:
@@ -344,13 +349,20 @@ class _Reader(Problems):
         data = self.mapping(raw, path)
         if data is None:
             return None
-        self.unknown(data, ("coupon_id", "redeemed_at", "duration_in_months"), path)
+        self.unknown(data, ("coupon_id", "redeemed_at", "duration_in_months", "discount"), path)
+        discount = None
+        if data.get("discount") is not None:
+            try:
+                discount = PhaseDiscount.from_orb(data["discount"])
+            except ValidationError as exc:
+                self.absorb((*path, "discount"), exc)
         result: CouponRedemption | None = self.built(
             path,
             CouponRedemption,
             coupon_id=self.text(data, "coupon_id", path, required=True),
             redeemed_at=self.instant(data, "redeemed_at", path, required=True),
             duration_in_months=self.integer(data, "duration_in_months", path, low=1, high=1200),
+            discount=discount,
         )
         return result
 

@@ -1,4 +1,5 @@
-"""Plan phases on invoices: each phase's minimum, maximum and discount as adjustments.
+"""Plan phases and coupons on invoices: their minimums, maximums and discounts as
+adjustments.
 
 A plan's ``plan_phases`` run one after another from the day the subscription's first
 interval of that plan starts, each for ``duration`` terms of its ``duration_unit`` in the
@@ -8,6 +9,10 @@ invoice's charges of that phase: a minimum or a maximum at invoice level (on tho
 charges, credits left out), a percentage or amount discount at invoice level on the
 prices it lists (all of the phase's prices if none), a usage discount on each listed
 price.
+
+A coupon's discount applies, in the same way, to the charges that list the coupon (those
+in its window, :func:`~orbcore.billing.coupon_window`), on the prices its discount lists
+(by their ids in the plan) or on all of them.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from orbcore.billing import (
     UsageDiscount,
 )
 
-__all__ = ["Phases", "phase_adjustments"]
+__all__ = ["Phases", "coupon_adjustments", "phase_adjustments"]
 
 _UNITS = {
     "daily": relativedelta(days=1),
@@ -69,6 +74,31 @@ def phase_adjustments(
         ]
         if inside:
             found += _terms(phase, phases, inside)
+    return found
+
+
+def coupon_adjustments(
+    timeline: SubscriptionTimeline,
+    charges: Sequence[BillableCharge],
+    plan_price_ids: Mapping[str, str],
+) -> list[Adjustment]:
+    """The discounts of the coupons ``charges`` list; ``plan_price_ids`` gives each price
+    row's id in its plan, which a coupon's ``applies_to_price_ids`` names."""
+    found: list[Adjustment] = []
+    for redemption in timeline.coupons:
+        discount = redemption.discount
+        covered = [c for c in charges if redemption.coupon_id in c.coupon_ids]
+        if discount is None or not covered:
+            continue
+        listed = discount.applies_to_price_ids
+        if listed is not None:
+            covered = [c for c in covered if plan_price_ids.get(c.price_id) in listed]
+        if discount.discount_type == "usage":  # re-rates a quantity: not a credit
+            covered = [c for c in covered if not (c.quantity is not None and c.quantity < 0)]
+        ids = tuple(dict.fromkeys(c.price_id for c in covered))
+        if ids:
+            reason = f"coupon {redemption.coupon_id}"
+            found += _discount(discount.discount_type, discount.value, ids, reason)
     return found
 
 

@@ -35,7 +35,7 @@ from orbcore.billing import Price as PriceRow
 from orbcore.events import BillableMetric, GroupKey, Quantities
 from orbcore.money import RoundingMode, round_rational
 from orbcore.pricing import Price, PriceResult, Usage
-from orbcore.services._billing_phases import Phases, phase_adjustments
+from orbcore.services._billing_phases import Phases, coupon_adjustments, phase_adjustments
 from orbcore.services._metering import quantities, quantities_many
 from orbcore.storage import Query, UnitOfWork, each
 
@@ -103,7 +103,8 @@ class Catalog:
         self, charges: Sequence[BillableCharge], timeline: SubscriptionTimeline | None = None
     ) -> list[Adjustment]:
         """The adjustments of the plan versions of ``charges``' prices, then those of the
-        plan phases the charges fall in (when the ``timeline`` is given).
+        plan phases the charges fall in and of the coupons they list (when the
+        ``timeline`` is given).
 
         A minimum or a maximum does not apply to a credit (a negative quantity: the
         unused rest of an in-advance fee); discounts do, so a discounted fee is credited
@@ -124,7 +125,14 @@ class Catalog:
             for version in versions:
                 mine = [c for c in charges if _version(self.rows[c.price_id]) == version]
                 found += phase_adjustments(self.phases[version], timeline, mine)
+            if timeline.coupons:
+                found += coupon_adjustments(timeline, charges, self.plan_price_ids)
         return found
+
+    @property
+    def plan_price_ids(self) -> dict[str, str]:
+        """Each price row's id in its plan, by row id."""
+        return {row: local for p in self.phases.values() for local, row in p.row_ids.items()}
 
 
 PageUsage = Mapping[tuple[str, datetime, datetime, str], Quantities]

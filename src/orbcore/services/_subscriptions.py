@@ -25,6 +25,7 @@ from orbcore.billing import (
     PlanDefinition,
     Subscription,
     SubscriptionTimeline,
+    apply_coupon,
     cancel_subscription,
     change_fixed_fee_quantity,
     change_plan,
@@ -224,6 +225,37 @@ class Subscriptions:
 
         def edit(timeline: SubscriptionTimeline, now: datetime) -> SubscriptionTimeline:
             return change_fixed_fee_quantity(timeline, price_id, quantity, effective=effective_date)
+
+        return self._edit(subscription_id, expected_revision, edit)
+
+    def apply_coupon(
+        self,
+        subscription_id: str,
+        coupon_id: str,
+        discount: Mapping[str, Any],
+        *,
+        duration_in_months: int | None = None,
+        expected_revision: int | None = None,
+    ) -> Subscription:
+        """Redeem a coupon now (:func:`~orbcore.billing.apply_coupon`): its ``discount``, in
+        Orb's shape, applies to the charges of the billing periods that start within
+        ``duration_in_months`` months (forever if ``None``) from the next period on.
+
+        Raises:
+            NotFoundError: no such subscription.
+            ConflictError: it changed meanwhile, or is not at ``expected_revision``.
+            ValidationError: a bad discount, an ended subscription, or a coupon already
+                applied.
+        """
+
+        def edit(timeline: SubscriptionTimeline, now: datetime) -> SubscriptionTimeline:
+            return apply_coupon(
+                timeline,
+                coupon_id,
+                as_of=now,
+                duration_in_months=duration_in_months,
+                discount=discount,
+            )
 
         return self._edit(subscription_id, expected_revision, edit)
 

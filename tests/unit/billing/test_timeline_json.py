@@ -117,7 +117,16 @@ def _apply(timeline: SubscriptionTimeline, op: Op) -> SubscriptionTimeline:  # n
         return change_fixed_fee_quantity(timeline, "seats", op.quantity, effective=at)
     if op.kind == "coupon":
         months = None if op.hour % 3 == 0 else op.hour
-        return apply_coupon(timeline, f"C{op.day}", as_of=at, duration_in_months=months)
+        discounts = (
+            None,
+            {"discount_type": "percentage", "percentage_discount": "0.125"},
+            {"discount_type": "amount", "amount_discount": "5.00", "applies_to_price_ids": ["a"]},
+            {"discount_type": "usage", "usage_discount": "100", "reason": "welcome"},
+        )
+        discount = discounts[op.hour % len(discounts)]
+        return apply_coupon(
+            timeline, f"C{op.day}", as_of=at, duration_in_months=months, discount=discount
+        )
     if op.kind == "add":
         end = at + timedelta(days=op.hour + 1) if op.hour % 2 else None
         return add_price_interval(
