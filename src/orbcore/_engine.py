@@ -52,7 +52,8 @@ class Engine:
         prices: fetch, list: the price rows of stored plans.
         metrics: create, fetch, list, set_status: billable metrics.
         subscriptions: create, fetch, list, timeline, cancel, schedule_plan_change,
-            update_fixed_fee_quantity, apply_coupon.
+            update_fixed_fee_quantity, unschedule_cancellation,
+            unschedule_pending_plan_changes, apply_coupon.
         events: ingest, amend, deprecate, import_file, fetch, list; ``events.backfills``:
             create, close, revert, close_due, fetch, list.
         invoices: fetch, list, issue, mark_paid, void.

@@ -192,6 +192,34 @@ class SubscriptionsResource:
             expected_revision=expected_revision,
         )
 
+    def unschedule_cancellation(
+        self, subscription_id: str, *, expected_revision: int | None = None
+    ) -> Subscription:
+        """Withdraw a pending cancellation (Orb's ``unschedule_cancellation``).
+
+        Raises:
+            NotFoundError: no such subscription.
+            ConflictError: it changed meanwhile, or is not at ``expected_revision``.
+            ValidationError: no cancellation is pending.
+        """
+        return self.subscriptions.unschedule_cancellation(
+            subscription_id, expected_revision=expected_revision
+        )
+
+    def unschedule_pending_plan_changes(
+        self, subscription_id: str, *, expected_revision: int | None = None
+    ) -> Subscription:
+        """Withdraw the pending plan changes (Orb's ``unschedule_pending_plan_changes``).
+
+        Raises:
+            NotFoundError: no such subscription.
+            ConflictError: it changed meanwhile, or is not at ``expected_revision``.
+            ValidationError: no plan change is pending.
+        """
+        return self.subscriptions.unschedule_plan_changes(
+            subscription_id, expected_revision=expected_revision
+        )
+
     def apply_coupon(
         self,
         subscription_id: str,

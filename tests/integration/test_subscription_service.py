@@ -144,3 +144,25 @@ def test_a_customer_without_a_currency_takes_its_first_plans(
         assert uow.customers.get("cus_1").currency == "EUR"
     with pytest.raises(ValidationError, match="EUR"):
         service.create("cus_1", "pln_basic", start_date=date(2024, 1, 1), subscription_id="b")
+
+
+def test_a_pending_cancellation_and_plan_change_can_be_withdrawn(
+    service: Subscriptions,
+) -> None:
+    sub_id = subscribe(service)
+    service.cancel(sub_id, "end_of_subscription_term")
+    assert service.timeline(sub_id).end is not None
+
+    restored = service.unschedule_cancellation(sub_id)
+    service.change_plan(sub_id, "pln_pro", "end_of_subscription_term")
+    changed = service.timeline(sub_id)
+    kept = service.unschedule_plan_changes(sub_id)
+
+    assert (restored.end_date, service.timeline(sub_id).end) == (None, None)
+    assert {iv.plan_id for iv in changed.intervals} == {"pln_basic", "pln_pro"}
+    assert {iv.plan_id for iv in service.timeline(sub_id).intervals} == {"pln_basic"}
+    assert kept.plan_id == "pln_basic"
+    with pytest.raises(ValidationError, match="no cancellation is pending"):
+        service.unschedule_cancellation(sub_id)
+    with pytest.raises(ValidationError):
+        service.unschedule_plan_changes(sub_id)

@@ -31,6 +31,8 @@ from orbcore.billing import (
     change_plan,
     definition_from_records,
     plan_records,
+    unschedule_cancellation,
+    unschedule_plan_changes,
 )
 from orbcore.calendar import Alignment
 from orbcore.services._invoicing import void_replaced
@@ -225,6 +227,40 @@ class Subscriptions:
 
         def edit(timeline: SubscriptionTimeline, now: datetime) -> SubscriptionTimeline:
             return change_fixed_fee_quantity(timeline, price_id, quantity, effective=effective_date)
+
+        return self._edit(subscription_id, expected_revision, edit)
+
+    def unschedule_cancellation(
+        self, subscription_id: str, *, expected_revision: int | None = None
+    ) -> Subscription:
+        """Withdraw a cancellation still pending now
+        (:func:`~orbcore.billing.unschedule_cancellation`).
+
+        Raises:
+            NotFoundError: no such subscription.
+            ConflictError: it changed meanwhile, or is not at ``expected_revision``.
+            ValidationError: no cancellation is pending.
+        """
+
+        def edit(timeline: SubscriptionTimeline, now: datetime) -> SubscriptionTimeline:
+            return unschedule_cancellation(timeline, as_of=now)
+
+        return self._edit(subscription_id, expected_revision, edit)
+
+    def unschedule_plan_changes(
+        self, subscription_id: str, *, expected_revision: int | None = None
+    ) -> Subscription:
+        """Withdraw the plan changes still pending now
+        (:func:`~orbcore.billing.unschedule_plan_changes`).
+
+        Raises:
+            NotFoundError: no such subscription.
+            ConflictError: it changed meanwhile, or is not at ``expected_revision``.
+            ValidationError: no plan change is pending.
+        """
+
+        def edit(timeline: SubscriptionTimeline, now: datetime) -> SubscriptionTimeline:
+            return unschedule_plan_changes(timeline, as_of=now)
 
         return self._edit(subscription_id, expected_revision, edit)
 
