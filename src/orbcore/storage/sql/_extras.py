@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, literal, or_, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 
 from orbcore.billing import LedgerEntry
 from orbcore.events import Aggregation, GroupKey, Partial, UsageRollup, merge_rollups
@@ -40,14 +41,8 @@ class SqlUsageRollupRepository(SqlRepository[UsageRollup]):
             held = combined.get(slot)
             combined[slot] = rollup if held is None else merge_rollups(held, rollup)
         with translated("accumulate usage roll-ups"):
-            if self.connection.dialect.name == "postgresql":
-                # Rows in one order, so concurrent units of work never deadlock on them.
-                self._upsert([combined[slot] for slot in sorted(combined)])
-            else:
-                # SQLite keeps decimals as text, so sums are added here; the unit of
-                # work holds SQLite's write lock, so nobody changes the rows meanwhile.
-                for rollup in combined.values():
-                    self._merge(rollup)
+            # Rows in one order, so concurrent units of work never deadlock on them.
+            self._upsert([combined[slot] for slot in sorted(combined)])
 
     def clear(
         self,
@@ -136,36 +131,31 @@ class SqlUsageRollupRepository(SqlRepository[UsageRollup]):
         )
 
     def _upsert(self, rollups: Sequence[UsageRollup]) -> None:
+        """Insert each roll-up, or add it to the stored one of its hour and group.
+
+        PostgreSQL adds numerics; SQLite keeps decimals as text and adds them with the
+        exact functions :func:`register_sqlite_functions` installs.
+        """
+        if not rollups:
+            return
         table = usage_rollups
-        statement = postgresql.insert(table)
+        if self.connection.dialect.name == "postgresql":
+            statement: Any = postgresql.insert(table)
+            add, least, greatest = operator.add, func.least, func.greatest
+        else:
+            statement = sqlite.insert(table)
+            add, least, greatest = func.orbcore_add, func.orbcore_least, func.orbcore_greatest
+        new = statement.excluded
         statement = statement.on_conflict_do_update(
             index_elements=["metric_id", "customer_id", "bucket_start", "group_key"],
             set_={
-                "count": table.c.count + statement.excluded.count,
-                "sum": table.c.sum + statement.excluded.sum,
-                "min": func.least(table.c.min, statement.excluded.min),
-                "max": func.greatest(table.c.max, statement.excluded.max),
+                "count": table.c.count + new.count,
+                "sum": add(table.c.sum, new.sum),
+                "min": least(table.c.min, new.min),
+                "max": greatest(table.c.max, new.max),
             },
         )
-        if rollups:
-            self.connection.execute(statement, [self.to_row(r) for r in rollups])
-
-    def _merge(self, rollup: UsageRollup) -> None:
-        stored = self.find_by(
-            metric_id=rollup.metric_id,
-            customer_id=rollup.customer_id,
-            bucket_start=rollup.bucket_start,
-            group_key=rollup.group_key,
-        )
-        if stored is None:
-            self.connection.execute(usage_rollups.insert().values(self.to_row(rollup)))
-            return
-        merged = merge_rollups(stored, rollup)
-        self.connection.execute(
-            usage_rollups.update()
-            .where(usage_rollups.c.id == stored.id)
-            .values(self.to_row(merged))
-        )
+        self.connection.execute(statement, [self.to_row(r) for r in rollups])
 
 
 class SqlLedgerRepository(SqlRepository[LedgerEntry]):

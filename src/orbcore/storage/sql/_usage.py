@@ -532,12 +532,29 @@ def _folding(combine: Callable[[Decimal, Decimal], Decimal]) -> type:
     return Fold
 
 
+def _pairwise(combine: Callable[[Decimal, Decimal], Decimal]) -> Callable[[object, object], Any]:
+    """A SQLite scalar function combining two stored decimals (text, as ``ExactDecimal``
+    writes them); a NULL or non-number side gives the other."""
+
+    def both(left: object, right: object) -> str | None:
+        a, b = _number(left), _number(right)
+        if a is None or b is None:
+            kept = a if b is None else b
+            return None if kept is None else format(kept, "f")
+        return format(combine(a, b), "f")
+
+    return both
+
+
 def register_sqlite_functions(dbapi_connection: Any) -> None:
     """Install the exact decimal functions the SQLite push-down calls (on connect)."""
     for name, arity, function in (
         ("orbcore_compare", 2, _compare),
         ("orbcore_group", 1, _group_text),
         ("orbcore_weighted", 3, _weighted),
+        ("orbcore_add", 2, _pairwise(exact_add)),
+        ("orbcore_least", 2, _pairwise(min)),
+        ("orbcore_greatest", 2, _pairwise(max)),
     ):
         dbapi_connection.create_function(name, arity, function, deterministic=True)
     for name, combine in (("sum", exact_add), ("min", min), ("max", max)):
