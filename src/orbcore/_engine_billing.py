@@ -353,14 +353,23 @@ class BillingResource:
     prefix: str
     tax: TaxCalculator | None = None
 
-    def run(self, as_of: datetime | None = None, *, progress: Progress | None = None) -> RunSummary:
+    def run(
+        self,
+        as_of: datetime | None = None,
+        *,
+        progress: Progress | None = None,
+        shard: tuple[int, int] | None = None,
+    ) -> RunSummary:
         """Create and issue every invoice due up to ``as_of`` (now if omitted).
 
         Idempotent: a second run finds the invoices there and creates nothing.
         ``progress(subscription_id, summary_so_far)`` is called after each subscription.
+        ``shard=(k, n)`` bills only shard ``k`` of ``n`` of the subscriptions, for ``n``
+        workers that share the work (see :meth:`BillingRun.run`).
 
         Raises:
-            ValidationError: ``as_of`` is not an aware datetime.
+            ValidationError: ``as_of`` is not an aware datetime, or a bad ``shard``.
         """
         run = BillingRun(self.store, self.clock, prefix=self.prefix, tax=self.tax)
-        return run.run(self.clock.now() if as_of is None else as_of, progress=progress)
+        when = self.clock.now() if as_of is None else as_of
+        return run.run(when, progress=progress, shard=shard)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from orbcore import VirtualClock
+from orbcore import ValidationError, VirtualClock
 from orbcore.billing import Invoice
 from orbcore.services import (
     BillingRun,
@@ -19,6 +19,7 @@ from orbcore.services import (
     RunSummary,
     Subscriptions,
 )
+from orbcore.services._billing_run import shard_of
 from orbcore.storage import Query, Store, each
 
 JAN_1 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -212,3 +213,26 @@ def test_concurrent_runs_create_one_invoice_per_due_period(
         assert all(s.failures == () for s in summaries), summaries
     finally:
         store.close()
+
+
+def test_shards_split_the_subscriptions_between_workers(store: Store, billing: BillingRun) -> None:
+    subscriptions = Subscriptions(store, VirtualClock(JAN_1 + timedelta(days=10)))
+    for n in range(2, 9):
+        subscriptions.create(
+            "cus_1", "pln_basic", start_date=date(2024, 1, 1), subscription_id=f"sub_{n}"
+        )
+
+    parts = [billing.run(FEB_1 + GRACE, shard=(k, 3)) for k in range(3)]
+    everything = billing.run(FEB_1 + GRACE)
+
+    # 8 subscriptions, 2 invoices each (Jan 1 and Feb 1), each made by one shard only
+    assert sum(part.subscriptions for part in parts) == 8
+    assert sum(part.created for part in parts) == 16
+    assert all(part.already_present == 0 for part in parts)
+    assert (everything.created, everything.already_present) == (0, 16)
+    ids = ["sub_1", *(f"sub_{n}" for n in range(2, 9))]
+    assert [part.subscriptions for part in parts] == [
+        sum(1 for i in ids if shard_of(i, 3) == k) for k in range(3)
+    ]
+    with pytest.raises(ValidationError, match="shard"):
+        billing.run(FEB_1, shard=(3, 3))

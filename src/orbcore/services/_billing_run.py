@@ -151,26 +151,39 @@ class BillingRun:
     rounding: RoundingMode = RoundingMode.HALF_UP
     page_size: int = _PAGE
 
-    def run(self, as_of: datetime, *, progress: Progress | None = None) -> RunSummary:
+    def run(
+        self,
+        as_of: datetime,
+        *,
+        progress: Progress | None = None,
+        shard: tuple[int, int] | None = None,
+    ) -> RunSummary:
         """Bill every invoice date up to ``as_of`` (included) not billed yet.
 
         A subscription that fails is reported in the summary, not raised; the run goes
         on with the next. ``progress(subscription_id, summary_so_far)`` is called once
         per subscription, after its page is stored.
 
+        ``shard=(k, n)`` bills only the subscriptions of shard ``k`` of ``n`` (by a hash
+        of their id), so that ``n`` workers, each given its own ``k``, share the work
+        instead of repeating it. Workers without a shard, or with overlapping ones, are
+        still safe: each invoice is created once.
+
         Raises:
-            ValidationError: ``as_of`` is not an aware datetime, or the prefix is empty.
+            ValidationError: ``as_of`` is not an aware datetime, the prefix is empty, or
+                ``shard`` is not ``(k, n)`` with ``0 <= k < n``.
         """
         as_of = ensure_aware(as_of, "as_of")
         if not isinstance(self.prefix, str) or not self.prefix:
             raise ValidationError.at(("prefix",), "an invoice number prefix is non-empty text")
+        mine = _shard_filter(shard)
         summary = RunSummary(as_of=as_of)
         catalog = Catalog()
         query = Query(limit=self.page_size)
         while True:
             with self.store.unit_of_work() as uow:
                 page = uow.subscriptions.list(query)
-            plans = [_Plan(record) for record in page.items]
+            plans = [_Plan(record) for record in page.items if mine(record.id)]
             self._prepare(plans, as_of, catalog)
             self._store(plans)
             for plan in plans:
@@ -417,6 +430,22 @@ def _cut_short(charge: BillableCharge) -> bool:
     return charge.role is ChargeRole.UNUSED_CREDIT or (
         period.end < charge.cycle.end and period.end <= charge.invoice_date
     )
+
+
+def _shard_filter(shard: tuple[int, int] | None) -> Callable[[str], bool]:
+    """Whether a subscription id is in ``shard`` (every id when it is ``None``)."""
+    if shard is None:
+        return lambda _: True
+    k, n = shard if isinstance(shard, tuple) and len(shard) == 2 else (-1, 0)
+    if any(isinstance(v, bool) or not isinstance(v, int) for v in (k, n)) or not 0 <= k < n:
+        raise ValidationError.at(("shard",), f"expected (k, n) with 0 <= k < n, got {shard!r}")
+    return lambda subscription_id: shard_of(subscription_id, n) == k
+
+
+def shard_of(subscription_id: str, shards: int) -> int:
+    """The shard, of ``shards``, that a subscription belongs to: stable across processes."""
+    digest = hashlib.sha256(subscription_id.encode()).digest()
+    return int.from_bytes(digest[:8], "big") % shards
 
 
 def _replaced(invoice: Invoice) -> bool:
