@@ -236,3 +236,39 @@ def test_shards_split_the_subscriptions_between_workers(store: Store, billing: B
     ]
     with pytest.raises(ValidationError, match="shard"):
         billing.run(FEB_1, shard=(3, 3))
+
+
+def test_an_invoice_stored_before_invoices_named_their_plan_is_not_billed_again(
+    store: Store, billing: BillingRun
+) -> None:
+    Subscriptions(store, VirtualClock(JAN_1)).create(
+        "cus_1", "pln_basic", start_date=date(2024, 1, 1), subscription_id="sub_9"
+    )
+    # January's invoice as an earlier version stored it: another id, and no plan
+    legacy = Invoice(
+        id="inv_legacy",
+        customer_id="cus_1",
+        currency="USD",
+        kind="subscription",
+        period_start=JAN_1,
+        period_end=FEB_1,
+        invoice_date=JAN_1,
+        created_at=JAN_1,
+        subscription_id="sub_9",
+        status="issued",
+        subtotal=Decimal("50.00"),
+        total=Decimal("50.00"),
+        amount_due=Decimal("50.00"),
+    )
+    with store.unit_of_work() as uow:
+        uow.invoices.add(legacy)
+        uow.commit()
+
+    summary = billing.run(FEB_1 + GRACE)
+
+    made = [i for i in invoices(store) if i.subscription_id == "sub_9"]
+    assert [(i.id, i.invoice_date, i.plan_id) for i in made] == [
+        ("inv_legacy", JAN_1, None),
+        (made[1].id, FEB_1, "pln_basic"),
+    ]
+    assert (summary.created, summary.already_present) == (3, 1)

@@ -9,10 +9,10 @@ that bill usage (events may arrive late until then). It rates and builds each mi
 invoice, then adds the page's invoices in one unit of work, numbered gap-free and issued
 (:meth:`~orbcore.storage.InvoiceRepository.add_numbered`).
 
-An invoice's id is derived from its subscription and date, and invoices are unique per
-(subscription, invoice date, kind). When another worker added one of a page's invoices
-first, the page's unit of work adds nothing, and the run adds that page's invoices one by
-one, counting those it finds as already present. Re-running, resuming after a crash, or
+An invoice's id is derived from its subscription, date and plan, and invoices are unique
+per (subscription, invoice date, plan, kind, reissue). When another worker added some of a
+page's invoices first, the page's unit of work adds nothing; the run reads which are there,
+counts them as already present and adds the rest. Re-running, resuming after a crash, or
 running workers side by side therefore never bills a date twice and never skips one.
 """
 
@@ -45,7 +45,7 @@ from orbcore.calendar._zone import ensure_aware
 from orbcore.money import RoundingMode
 from orbcore.services._billing_rate import Catalog, PageUsage, distinct_lines, page_usage, rate
 from orbcore.services._invoicing import SUBSCRIPTION_CHANGED, VOID_REASON, Invoicing, issued
-from orbcore.storage import Query, Store, UnitOfWork
+from orbcore.storage import In, Query, Store, UnitOfWork, each
 
 __all__ = ["DEFAULT_GRACE", "BillingRun", "RunFailure", "RunSummary"]
 
@@ -207,8 +207,7 @@ class BillingRun:
             return
         now = self.clock.now()
         with self.store.unit_of_work() as uow:
-            ids = [due.invoice_id for plan in billing for due in plan.due]
-            existing = uow.invoices.find_many(ids)
+            existing = _stored_invoices(uow, billing)
             customers = uow.customers.find_many(sorted({p.record.customer_id for p in billing}))
             catalog.load(uow, {c.price_id for p in billing for d in p.due for c in d.charges})
             missing = self._unbilled(uow, billing, customers, existing)
@@ -226,7 +225,7 @@ class BillingRun:
         uow: UnitOfWork,
         billing: Sequence[_Plan],
         customers: Mapping[str, Customer],
-        existing: Mapping[str, Invoice],
+        existing: Mapping[tuple[str, datetime], Sequence[Invoice]],
     ) -> list[tuple[_Plan, Customer, _Due]]:
         """The page's due invoices not stored yet, with their subscription and customer."""
         missing: list[tuple[_Plan, Customer, _Due]] = []
@@ -236,20 +235,41 @@ class BillingRun:
                 if customer is None:
                     raise NotFoundError(f"no customers record {plan.record.customer_id!r}")
                 for due in plan.due:
-                    if (found := self._missing(uow, plan, due, existing)) is not None:
+                    if (found := self._missing(plan, due, existing)) is not None:
                         missing.append((plan, customer, found))
             except Exception as error:  # reported, and the run goes on
                 plan.fail(error)
         return missing
 
     def _missing(
-        self, uow: UnitOfWork, plan: _Plan, due: _Due, existing: Mapping[str, Invoice]
+        self,
+        plan: _Plan,
+        due: _Due,
+        existing: Mapping[tuple[str, datetime], Sequence[Invoice]],
     ) -> _Due | None:
-        """``due``, or the reissue that replaces its voided invoice, if not stored yet."""
-        found = existing.get(due.invoice_id)
+        """``due``, or the reissue that replaces its voided invoice, if not stored yet.
+
+        An invoice stored before invoices named their plan (``plan_id`` empty) stands
+        for every plan of its date.
+        """
+        same_date = existing.get((plan.record.id, due.invoice_date), ())
+
+        def stored(reissue: int) -> Invoice | None:
+            return next(
+                (
+                    invoice
+                    for invoice in same_date
+                    if invoice.kind == "subscription"
+                    and invoice.reissue == reissue
+                    and invoice.plan_id in (due.plan_id, None)
+                ),
+                None,
+            )
+
+        found = stored(0)
         while found is not None and _replaced(found):
             due = due.reissued(plan.record.id)
-            found = uow.invoices.find(due.invoice_id)
+            found = stored(due.reissue)
         if found is None:
             return due
         plan.present += 1
@@ -430,6 +450,21 @@ def _cut_short(charge: BillableCharge) -> bool:
     return charge.role is ChargeRole.UNUSED_CREDIT or (
         period.end < charge.cycle.end and period.end <= charge.invoice_date
     )
+
+
+def _stored_invoices(
+    uow: UnitOfWork, billing: Sequence[_Plan]
+) -> dict[tuple[str, datetime], list[Invoice]]:
+    """The stored invoices of the page's subscriptions on their due dates, by both."""
+    subscriptions = sorted({plan.record.id for plan in billing})
+    dates = sorted({due.invoice_date for plan in billing for due in plan.due})
+    query = Query(
+        where={"subscription_id": In(*subscriptions), "invoice_date": In(*dates)}, limit=500
+    )
+    found: dict[tuple[str, datetime], list[Invoice]] = {}
+    for invoice in each(uow.invoices, query):
+        found.setdefault((invoice.subscription_id or "", invoice.invoice_date), []).append(invoice)
+    return found
 
 
 def _shard_filter(shard: tuple[int, int] | None) -> Callable[[str], bool]:
