@@ -320,3 +320,60 @@ def test_a_coupon_with_a_bad_discount_is_refused_with_its_path(store: Store) -> 
             "sub_1", "BAD", {"discount_type": "percentage", "percentage_discount": "1.5"}
         )
     assert subscriptions.timeline("sub_1").coupons == ()
+
+
+def test_a_discounted_fee_is_credited_at_its_discounted_price(store: Store) -> None:
+    discounted = {
+        "name": "Discounted",
+        "currency": "USD",
+        "prices": [unit("platform", "100.00")],
+        "adjustments": [
+            {"adjustment_type": "percentage_discount", "percentage_discount": "0.20",
+             "applies_to_price_ids": ["platform"], "is_invoice_level": False},
+        ],
+    }  # fmt: skip
+    set_up(store, discounted, [])
+    later = Subscriptions(store, VirtualClock(JAN_1 + timedelta(days=15)))
+    later.add_plan({"name": "Other", "currency": "USD", "prices": [unit("fee", "10.00")]},
+                   plan_id="other")  # fmt: skip
+    later.change_plan("sub_1", "other", "immediate")
+
+    BillingRun(store, VirtualClock(JAN_1 + timedelta(days=17))).run(JAN_1 + timedelta(days=17))
+
+    january, *changed = stored(store)
+    new_plan, credit = sorted(changed, key=lambda invoice: invoice.plan_id or "")
+    assert (new_plan.plan_id, credit.plan_id) == ("other", "pln")
+    assert january.total == Decimal("80.00")  # 100.00, 20% off
+    # The unused 16 of 31 days, credited 20% off as charged: -100 x 16/31 x 0.8 = -41.29
+    assert [(line.price_id, line.amount) for line in credit.lines] == [
+        ("pln:v1:platform", Decimal("-41.29"))
+    ]
+    assert credit.total == Decimal("-41.29")
+    assert new_plan.total == Decimal("5.16")  # 10.00 x 16/31
+
+
+def test_a_fee_credited_and_charged_again_keeps_its_minimum_on_the_charge(
+    store: Store,
+) -> None:
+    plan = {
+        "name": "Committed",
+        "currency": "USD",
+        "prices": [unit("platform", "10.00")],
+        "adjustments": [
+            {"adjustment_type": "minimum", "minimum_amount": "50.00",
+             "applies_to_price_ids": ["platform"], "is_invoice_level": False},
+        ],
+    }  # fmt: skip
+    set_up(store, plan, [])
+    Subscriptions(store, VirtualClock(JAN_1 + timedelta(days=15))).change_plan(
+        "sub_1", "pln", "immediate"
+    )
+
+    BillingRun(store, VirtualClock(JAN_1 + timedelta(days=17))).run(JAN_1 + timedelta(days=17))
+
+    january, change = stored(store)
+    assert january.total == Decimal("50.00")  # 10.00 lifted to the 50.00 minimum
+    # The credit of the unused 16/31 (-5.16) is left alone; the new charge of 5.16 is
+    # lifted to the minimum: -5.16 + 50.00 = 44.84
+    assert sorted(line.amount for line in change.lines) == [Decimal("-5.16"), Decimal("50.00")]
+    assert change.total == Decimal("44.84")

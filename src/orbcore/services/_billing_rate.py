@@ -23,8 +23,6 @@ from orbcore.billing import (
     Adjustment,
     BillableCharge,
     Customer,
-    Maximum,
-    Minimum,
     PercentageDiscount,
     RatedCharge,
     SubscriptionTimeline,
@@ -34,12 +32,13 @@ from orbcore.billing import (
 from orbcore.billing import Price as PriceRow
 from orbcore.events import BillableMetric, GroupKey, Quantities
 from orbcore.money import RoundingMode, round_rational
+from orbcore.money._numbers import exact_mul, exact_sub
 from orbcore.pricing import Price, PriceResult, Usage
 from orbcore.services._billing_phases import Phases, coupon_adjustments, phase_adjustments
 from orbcore.services._metering import quantities, quantities_many
 from orbcore.storage import Query, UnitOfWork, each
 
-__all__ = ["Catalog", "distinct_lines", "rate"]
+__all__ = ["Catalog", "distinct_lines", "rate", "settle_credits"]
 
 _PAGE = 500
 _PLACES = 12
@@ -106,21 +105,11 @@ class Catalog:
         plan phases the charges fall in and of the coupons they list (when the
         ``timeline`` is given).
 
-        A minimum or a maximum does not apply to a credit (a negative quantity: the
-        unused rest of an in-advance fee); discounts do, so a discounted fee is credited
-        at its discounted amount.
+        How they treat credit lines is :func:`settle_credits`'s.
         """
         rows = [self.rows[c.price_id] for c in charges]
         versions = sorted({(row.plan_id, row.plan_version) for row in rows})
-        credits = {c.price_id for c in charges if c.quantity is not None and c.quantity < 0}
-        found: list[Adjustment] = []
-        for adjustment in (a for v in versions for a in self.adjustments.get(v, ())):
-            if credits and isinstance(adjustment, (Minimum, Maximum)):
-                ids = tuple(p for p in adjustment.applies_to_price_ids if p not in credits)
-                if not ids:
-                    continue
-                adjustment = adjustment.model_copy(update={"applies_to_price_ids": ids})
-            found.append(adjustment)
+        found = [a for v in versions for a in self.adjustments.get(v, ())]
         if timeline is not None:
             for version in versions:
                 mine = [c for c in charges if _version(self.rows[c.price_id]) == version]
@@ -375,3 +364,50 @@ def distinct_lines(
             for alias in extra.get(price_id, ())
         ]
     return lines, widened, aliases
+
+
+def settle_credits(
+    rated: Sequence[RatedCharge], adjustments: Sequence[Adjustment]
+) -> tuple[list[RatedCharge], list[Adjustment]]:
+    """Credit lines (a negative amount: the unused rest of an in-advance fee) at the price
+    the fee was charged at, and out of every adjustment.
+
+    A percentage discount on the credited price scales its credit by the same fraction,
+    so a fee charged 20% off is credited 20% off. Amount and usage discounts, minimums and
+    maximums bill or cap a period's charges and leave credits alone. Each line must have
+    its own price id (:func:`distinct_lines`).
+    """
+    credits = {c.price_id for c in rated if c.result.amount < 0}
+    if not credits:
+        return list(rated), list(adjustments)
+    lines = []
+    for charge in rated:
+        if charge.price_id not in credits:
+            lines.append(charge)
+            continue
+        factor = Decimal(1)
+        for adjustment in adjustments:
+            if isinstance(adjustment, PercentageDiscount) and adjustment.applies_to(
+                charge.price_id
+            ):
+                factor = exact_mul(factor, exact_sub(Decimal(1), adjustment.value))
+        lines.append(dataclasses.replace(charge, result=_scaled(charge.result, factor)))
+    kept: list[Adjustment] = []
+    for adjustment in adjustments:
+        ids = tuple(p for p in adjustment.applies_to_price_ids if p not in credits)
+        if ids == adjustment.applies_to_price_ids:
+            kept.append(adjustment)
+        elif ids:
+            kept.append(adjustment.model_copy(update={"applies_to_price_ids": ids}))
+    return lines, kept
+
+
+def _scaled(result: PriceResult, factor: Decimal) -> PriceResult:
+    if factor == 1:
+        return result
+    return PriceResult(
+        result.model_type,
+        result.quantity,
+        exact_mul(result.amount, factor),
+        tuple(s._replace(amount=exact_mul(s.amount, factor)) for s in result.sub_lines),
+    )

@@ -43,7 +43,14 @@ from orbcore.billing import (
 )
 from orbcore.calendar._zone import ensure_aware
 from orbcore.money import RoundingMode
-from orbcore.services._billing_rate import Catalog, PageUsage, distinct_lines, page_usage, rate
+from orbcore.services._billing_rate import (
+    Catalog,
+    PageUsage,
+    distinct_lines,
+    page_usage,
+    rate,
+    settle_credits,
+)
 from orbcore.services._invoicing import SUBSCRIPTION_CHANGED, VOID_REASON, Invoicing, issued
 from orbcore.storage import In, Query, Store, UnitOfWork, each
 
@@ -312,6 +319,7 @@ class BillingRun:
         rated, adjustments, aliases = distinct_lines(
             rated, [*trial, *catalog.adjustments_for(due.charges, plan.timeline)]
         )
+        rated, adjustments = settle_credits(rated, adjustments)
         currency = catalog.rows[due.charges[0].price_id].currency
         draft = build_invoice(
             rated,
