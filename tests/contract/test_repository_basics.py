@@ -267,6 +267,21 @@ def test_find_many_returns_the_stored_records_by_key(store: Store, name: str) ->
     assert found == {keys[2]: records[2], keys[0]: records[0]}
 
 
+@pytest.mark.parametrize("name", ["subscriptions", "customers", "billable_metrics"])
+def test_hold_reads_what_find_many_reads_and_the_unit_of_work_goes_on(
+    store: Store, name: str
+) -> None:
+    records = [FACTORIES[name]() for _ in range(3)]
+    save(store, name, *records)
+    keys = [key_of(name, record) for record in records]
+    with store.unit_of_work() as uow:
+        held = repository(uow, name).hold([keys[1], "no-such-key", keys[2]])
+        updated = repository(uow, name).update(changed(name, records[1]))
+        uow.commit()
+    assert held == {keys[1]: records[1], keys[2]: records[2]}
+    assert fetch(store, name, keys[1]) == updated
+
+
 def test_closed_periods_are_those_of_issued_or_paid_invoices_ended_in_the_window(
     store: Store,
 ) -> None:

@@ -272,3 +272,40 @@ def test_an_invoice_stored_before_invoices_named_their_plan_is_not_billed_again(
         (made[1].id, FEB_1, "pln_basic"),
     ]
     assert (summary.created, summary.already_present) == (3, 1)
+
+
+def test_a_backdated_cancellation_between_building_and_storing_is_billed_from(
+    store: Store,
+) -> None:
+    clock = VirtualClock(JAN_1)
+    subscriptions = Subscriptions(store, clock)
+    subscriptions.add_plan(
+        {"name": "Fee", "currency": "USD", "prices": [
+            {"id": "fee", "name": "Fee", "model_type": "unit", "cadence": "monthly",
+             "unit_config": {"unit_amount": "50.00"}}]},
+        plan_id="pln_fee",
+    )  # fmt: skip
+    subscriptions.create("cus_1", "pln_fee", start_date=date(2024, 1, 1), subscription_id="s")
+    BillingRun(store, clock).run(JAN_1)
+    clock.move_to(FEB_1 + timedelta(days=14))
+    cancelled: list[bool] = []
+
+    class Racing(BillingRun):
+        """A run that another process cancels under, back to Feb 1, once it has built."""
+
+        def _prepare(self, *args: Any) -> None:
+            super()._prepare(*args)
+            if not cancelled:
+                cancelled.append(True)
+                subscriptions.cancel("s", "requested_date", cancellation_date=date(2024, 2, 1))
+
+    racing = Racing(store, clock).run(clock.now())
+    later = BillingRun(store, clock).run(clock.now())
+
+    # Built from the old timeline, February's fee is dropped; the run bills the new one,
+    # where nothing is due on Feb 1: only January's invoice stands.
+    assert (racing.created, racing.failures) == (0, ())
+    assert later.created == 0
+    assert [
+        (i.invoice_date, i.status, i.total) for i in invoices(store) if i.subscription_id == "s"
+    ] == [(JAN_1, "issued", Decimal("50.00"))]

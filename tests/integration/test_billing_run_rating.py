@@ -377,3 +377,22 @@ def test_a_fee_credited_and_charged_again_keeps_its_minimum_on_the_charge(
     # lifted to the minimum: -5.16 + 50.00 = 44.84
     assert sorted(line.amount for line in change.lines) == [Decimal("-5.16"), Decimal("50.00")]
     assert change.total == Decimal("44.84")
+
+
+def test_a_plan_that_no_longer_reads_fails_its_subscriptions_only(store: Store) -> None:
+    plan = {"name": "Basic", "currency": "USD", "prices": [unit("platform", "10.00")]}
+    set_up(store, plan, [])
+    subscriptions = Subscriptions(store, VirtualClock(JAN_1))
+    subscriptions.add_plan({**plan, "name": "Broken"}, plan_id="broken")
+    subscriptions.create("cus_1", "broken", start_date=date(2024, 1, 1), subscription_id="sub_b")
+    with store.unit_of_work() as uow:
+        row = uow.plans.get("broken")
+        uow.plans.update(dataclasses.replace(row, terms={"adjustments": "not a list"}))
+        uow.commit()
+
+    summary = BillingRun(store, VirtualClock(JAN_1 + GRACE)).run(JAN_1 + GRACE)
+
+    assert summary.created == 1
+    assert [(f.subscription_id, f.error.split(":")[0]) for f in summary.failures] == [
+        ("sub_b", "ValidationError")
+    ]

@@ -53,6 +53,7 @@ class Catalog:
     metrics: dict[str, BillableMetric] = field(default_factory=dict)
     adjustments: dict[tuple[str, int], tuple[Adjustment, ...]] = field(default_factory=dict)
     phases: dict[tuple[str, int], Phases] = field(default_factory=dict)
+    broken: dict[tuple[str, int], Exception] = field(default_factory=dict)
 
     def load(self, uow: UnitOfWork, price_ids: Iterable[str]) -> None:
         """Read the price rows among ``price_ids`` not read yet, their metrics and their
@@ -72,10 +73,15 @@ class Catalog:
         if metric_ids:
             self.metrics.update(uow.billable_metrics.find_many(metric_ids))
         for plan_id, version in sorted({(r.plan_id, r.plan_version) for r in found.values()}):
-            if (plan_id, version) not in self.adjustments:
+            if (plan_id, version) in self.adjustments or (plan_id, version) in self.broken:
+                continue
+            try:
                 adjustments, phases = _plan_terms(uow, plan_id, version)
-                self.adjustments[plan_id, version] = adjustments
-                self.phases[plan_id, version] = phases
+            except (NotFoundError, ValidationError) as error:  # its subscriptions fail
+                self.broken[plan_id, version] = error
+                continue
+            self.adjustments[plan_id, version] = adjustments
+            self.phases[plan_id, version] = phases
 
     def price(self, price_id: str) -> tuple[PriceRow, Price]:
         """The row of ``price_id`` and the price that rates it.
@@ -106,9 +112,16 @@ class Catalog:
         ``timeline`` is given).
 
         How they treat credit lines is :func:`settle_credits`'s.
+
+        Raises:
+            NotFoundError: the plan row of a charge's price is missing.
+            ValidationError: its stored plan version is no longer a valid plan.
         """
         rows = [self.rows[c.price_id] for c in charges]
         versions = sorted({(row.plan_id, row.plan_version) for row in rows})
+        for version in versions:
+            if version in self.broken:  # the plan row is missing, or no longer valid
+                raise self.broken[version]
         found = [a for v in versions for a in self.adjustments.get(v, ())]
         if timeline is not None:
             for version in versions:

@@ -58,6 +58,7 @@ __all__ = ["DEFAULT_GRACE", "BillingRun", "RunFailure", "RunSummary"]
 
 DEFAULT_GRACE = timedelta(hours=12)
 _PAGE = 200
+_ATTEMPTS = 3
 _TICK = timedelta(microseconds=1)
 
 
@@ -81,7 +82,9 @@ class RunSummary:
             another worker).
         waiting: due invoice dates that bill usage and are still in their grace period;
             a later run bills them.
-        failures: one per subscription that failed; its invoices are not created.
+        failures: one per subscription that failed; its invoices are not created, but
+            for those another invoice's unique values stopped after some were stored
+            one by one (those are counted in ``created``).
     """
 
     as_of: datetime
@@ -127,9 +130,10 @@ class _Plan:
     drafts: list[str] = dataclasses.field(default_factory=list)
     error: str | None = None
 
-    def fail(self, error: Exception) -> None:
+    def fail(self, error: Exception, *, stored: Sequence[Invoice] = ()) -> None:
+        """Report ``error``; ``stored`` are the invoices already committed, if any."""
         self.error = f"{type(error).__name__}: {error}"
-        self.built = []
+        self.built = list(stored)
 
 
 @dataclass(frozen=True)
@@ -191,8 +195,7 @@ class BillingRun:
             with self.store.unit_of_work() as uow:
                 page = uow.subscriptions.list(query)
             plans = [_Plan(record) for record in page.items if mine(record.id)]
-            self._prepare(plans, as_of, catalog)
-            self._store(plans)
+            plans = self._bill_page(plans, as_of, catalog)
             for plan in plans:
                 self._after(plan, catalog)
                 summary = _counted(summary, plan)
@@ -201,6 +204,28 @@ class BillingRun:
             if page.next_cursor is None:
                 return summary
             query = dataclasses.replace(query, after=page.next_cursor)
+
+    def _bill_page(self, plans: list[_Plan], as_of: datetime, catalog: Catalog) -> list[_Plan]:
+        """Build and store a page's invoices. A subscription changed meanwhile (a
+        backdated cancellation, say) is read again and billed from its new timeline."""
+        pending = plans
+        for _ in range(_ATTEMPTS):
+            self._prepare(pending, as_of, catalog)
+            changed = self._store(pending)
+            if not changed:
+                return plans
+            with self.store.unit_of_work() as uow:
+                fresh = uow.subscriptions.find_many(sorted(changed))
+            again = {key: _Plan(record) for key, record in fresh.items()}
+            plans = [
+                again.get(plan.record.id, plan)
+                for plan in plans
+                if plan.record.id not in changed or plan.record.id in again
+            ]
+            pending = list(again.values())
+        for plan in pending:
+            plan.fail(ConflictError(f"subscription {plan.record.id!r} kept changing"))
+        return plans
 
     def _prepare(self, plans: Sequence[_Plan], as_of: datetime, catalog: Catalog) -> None:
         """Find each subscription's due dates and build the invoices not stored yet."""
@@ -348,34 +373,49 @@ class BillingRun:
             record = dataclasses.replace(record, lines=lines)
         return issued(record, now, customer.timezone, plan.record.net_terms or 0)
 
-    def _store(self, plans: Sequence[_Plan]) -> None:
-        """Add the page's new invoices in one unit of work.
+    def _store(self, plans: Sequence[_Plan]) -> set[str]:
+        """Add the page's new invoices in one unit of work; return the subscriptions that
+        changed since they were read, whose invoices are not added.
 
-        When another worker added some of them first, the insert adds nothing; the run
-        reads which are there now, counts them as present and adds the rest, until none
-        is left. A conflict with an invoice that is not there (another invoice holding
-        the same unique values) falls back to one invoice at a time, so that only its
-        subscription fails.
+        After the insert, the unit of work holds the subscriptions' rows and compares
+        their revisions with the ones the invoices were built from, so that a change
+        (a backdated cancellation voiding invoices, say) either comes before and is
+        seen, or waits for this commit and then finds these invoices.
+
+        When another worker added some of the invoices first, the insert adds nothing;
+        the run reads which are there now, counts them as present and adds the rest,
+        until none is left. A conflict with an invoice that is not there (another invoice
+        holding the same unique values) falls back to one invoice at a time, so that
+        only its subscription fails.
         """
+        stale: set[str] = set()
         while built := [invoice for plan in plans for invoice in plan.built]:
             try:
                 with self.store.unit_of_work() as uow:
                     uow.invoices.add_numbered(built, self.prefix)
-                    uow.commit()
-                return
+                    changed = _changed(uow, plans)
+                    if not changed:
+                        uow.commit()
+                        return stale
+                stale |= changed  # rolled back: billed again from their new timelines
+                for plan in plans:
+                    if plan.record.id in changed:
+                        plan.built = []
+                continue
             except ConflictError:  # another worker added some of them
                 with self.store.unit_of_work() as uow:
                     there = uow.invoices.find_many([invoice.id for invoice in built])
             if not there:
                 self._store_one_by_one(plans)
-                return
+                return stale
             for plan in plans:
                 plan.present += sum(1 for invoice in plan.built if invoice.id in there)
                 plan.built = [invoice for invoice in plan.built if invoice.id not in there]
+        return stale
 
     def _store_one_by_one(self, plans: Sequence[_Plan]) -> None:
         for plan in plans:
-            kept = []
+            kept: list[Invoice] = []
             for invoice in plan.built:
                 try:
                     with self.store.unit_of_work() as uow:
@@ -385,7 +425,7 @@ class BillingRun:
                     with self.store.unit_of_work() as uow:
                         there = uow.invoices.find(invoice.id)
                     if there is None:  # another invoice holds its unique values
-                        plan.fail(error)
+                        plan.fail(error, stored=kept)
                         break
                     plan.present += 1
                 else:
@@ -460,6 +500,16 @@ def _cut_short(charge: BillableCharge) -> bool:
     )
 
 
+def _changed(uow: UnitOfWork, plans: Sequence[_Plan]) -> set[str]:
+    """The subscriptions with invoices to add whose stored revision is no longer the
+    one they were billed from (read with :meth:`~orbcore.storage.Repository.hold`)."""
+    billed = {plan.record.id: plan.record.revision for plan in plans if plan.built}
+    held = uow.subscriptions.hold(sorted(billed))
+    return {
+        key for key, revision in billed.items() if key not in held or held[key].revision != revision
+    }
+
+
 def _stored_invoices(
     uow: UnitOfWork, billing: Sequence[_Plan]
 ) -> dict[tuple[str, datetime], list[Invoice]]:
@@ -502,6 +552,7 @@ def _counted(summary: RunSummary, plan: _Plan) -> RunSummary:
         return dataclasses.replace(
             summary,
             subscriptions=summary.subscriptions + 1,
+            created=summary.created + len(plan.built),
             failures=(*summary.failures, failure),
         )
     return dataclasses.replace(

@@ -90,6 +90,13 @@ class Repository(Protocol[R]):
         """The records with any of ``keys``, by key; keys with no record are left out."""
         ...
 
+    def hold(self, keys: Sequence[str]) -> dict[str, R]:
+        """:meth:`find_many`, with the records kept from changing until this unit of work
+        ends: another unit of work that updates one waits (a shared row lock on
+        PostgreSQL; a SQLite or memory unit of work that has written already excludes
+        every other writer). Read after a write, a record is the latest committed."""
+        ...
+
     def find_by(self, **values: object) -> R | None:
         """The record whose unique fields (a declared unique tuple) equal ``values``."""
         ...

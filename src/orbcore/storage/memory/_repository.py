@@ -75,6 +75,10 @@ class MemoryRepository(Generic[R]):
         stored = {key: self._table.get(key) for key in keys}
         return {key: detached(record) for key, record in stored.items() if record is not None}
 
+    def hold(self, keys: Sequence[str]) -> dict[str, R]:
+        """:meth:`find_many`: a memory unit of work already excludes every other."""
+        return self.find_many(keys)
+
     def find_by(self, **values: object) -> R | None:
         """The record whose key, or whose fields of one declared unique tuple, equal
         ``values``. A ``None`` among the values finds nothing: such tuples are not unique.

@@ -71,11 +71,21 @@ class SqlRepository(Generic[R]):
         return None if row is None else self.from_row(row)
 
     def find_many(self, keys: Sequence[str]) -> dict[str, R]:
+        return self._find_many(keys, lock=False)
+
+    def hold(self, keys: Sequence[str]) -> dict[str, R]:
+        # FOR SHARE on PostgreSQL, in key order; SQLite ignores it (and its writer, holding
+        # the database's write lock, excludes every other).
+        return self._find_many(keys, lock=True)
+
+    def _find_many(self, keys: Sequence[str], *, lock: bool) -> dict[str, R]:
         found: dict[str, R] = {}
         unique = sorted(set(keys))
         for start in range(0, len(unique), 500):
             chunk = unique[start : start + 500]
             statement = self._select_all.where(self._key_column().in_(chunk))
+            if lock:
+                statement = statement.order_by(self._key_column()).with_for_update(read=True)
             with translated(f"read {self.collection.name}"):
                 rows = self.connection.execute(statement).all()
             for row in rows:
