@@ -19,6 +19,7 @@ from orbcore import (
     RoundingMode,
     UnknownCurrencyError,
     ValidationError,
+    to_decimal,
 )
 from orbcore.money._numbers import DECIMAL_PATTERN
 
@@ -214,3 +215,25 @@ def test_multiplication_matches_repeated_addition_sign_and_size(a: Decimal, n: i
     assert product.amount == a * n
     assert -product == Money(a, "USD") * -n
     assert abs(product) == abs(Money(a, "USD")) * abs(n)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1e999999999", "is too large: more than 1,000 digits before the point"),
+        ("1" * 1001, "is too large: more than 1,000 digits before the point"),
+        ("1e-999999999", "has too many decimal places: more than 1,000"),
+        ("0." + "0" * 1000 + "1", "has too many decimal places: more than 1,000"),
+    ],
+)
+def test_to_decimal_refuses_numbers_too_long_to_write_out(text: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        to_decimal(text, field="amount")
+
+
+def test_to_decimal_takes_numbers_of_up_to_a_thousand_digits_each_side() -> None:
+    whole, places = "9" * 1000, "0." + "0" * 999 + "1"
+    assert to_decimal(whole) == Decimal(whole)
+    assert to_decimal(places) == Decimal(places)
+    assert to_decimal("1e999") == Decimal(10) ** 999
+    assert to_decimal("0e999999999") == 0  # zero at any exponent is just zero

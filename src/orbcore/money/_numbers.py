@@ -46,6 +46,11 @@ EXACT = decimal.Context(
 )
 
 
+MAX_DIGITS = 1000
+"""The most digits :func:`to_decimal` accepts before, and after, the decimal point: a
+number such as ``1e999999999`` would take a gigabyte to write out."""
+
+
 def to_decimal(value: object, *, field: str = "value") -> Decimal:
     """Convert ``value`` to a finite ``Decimal`` without ever going through a float.
 
@@ -59,7 +64,8 @@ def to_decimal(value: object, *, field: str = "value") -> Decimal:
 
     Raises:
         FloatNotAllowedError: ``value`` is a ``float``.
-        ValidationError: anything else that is not a finite decimal number.
+        ValidationError: anything else that is not a finite decimal number, or one with
+            more than :data:`MAX_DIGITS` digits before or after the point.
 
     >>> to_decimal("0.10") + to_decimal(2)
     Decimal('2.10')
@@ -88,7 +94,21 @@ def to_decimal(value: object, *, field: str = "value") -> Decimal:
         raise ValidationError.at((field,), f"{result} is not a finite number")
     if result.is_zero() and result.is_signed():
         result = result.copy_abs()
+    if not result.is_zero():
+        _check_length(result, field)
     return result
+
+
+def _check_length(value: Decimal, field: str) -> None:
+    """Refuse a number with more than :data:`MAX_DIGITS` digits on a side of the point."""
+    exponent = value.as_tuple().exponent  # an int: the number is finite
+    places = max(-exponent, 0) if isinstance(exponent, int) else 0
+    if max(value.adjusted() + 1, 0) > MAX_DIGITS:
+        raise ValidationError.at(
+            (field,), f"is too large: more than {MAX_DIGITS:,} digits before the point"
+        )
+    if places > MAX_DIGITS:
+        raise ValidationError.at((field,), f"has too many decimal places: more than {MAX_DIGITS:,}")
 
 
 def exact_add(a: Decimal, b: Decimal) -> Decimal:
