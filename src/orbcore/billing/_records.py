@@ -12,12 +12,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from orbcore._errors import ValidationError
+
 __all__ = [
     "BalanceTransaction",
     "CreditBlock",
     "Customer",
     "Invoice",
     "InvoiceLine",
+    "check_number_prefix",
     "LedgerEntry",
     "Plan",
     "Price",
@@ -227,3 +230,13 @@ class BalanceTransaction:
     created_at: datetime
     invoice_id: str | None = None
     description: str | None = None
+
+
+def check_number_prefix(prefix: object) -> None:
+    """Refuse an invoice number prefix that is not non-empty text.
+
+    Raises:
+        ValidationError: at ``prefix``.
+    """
+    if not isinstance(prefix, str) or not prefix:
+        raise ValidationError.at(("prefix",), "an invoice number prefix is non-empty text")

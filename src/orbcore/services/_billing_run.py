@@ -41,6 +41,7 @@ from orbcore.billing import (
     build_invoice,
     invoice_record,
 )
+from orbcore.billing._records import check_number_prefix
 from orbcore.calendar._zone import ensure_aware
 from orbcore.money import RoundingMode
 from orbcore.services._billing_rate import (
@@ -185,8 +186,7 @@ class BillingRun:
                 ``shard`` is not ``(k, n)`` with ``0 <= k < n``.
         """
         as_of = ensure_aware(as_of, "as_of")
-        if not isinstance(self.prefix, str) or not self.prefix:
-            raise ValidationError.at(("prefix",), "an invoice number prefix is non-empty text")
+        check_number_prefix(self.prefix)
         mine = _shard_filter(shard)
         summary = RunSummary(as_of=as_of)
         catalog = Catalog()

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from orbcore._clock import Clock
 from orbcore._errors import ConflictError, ValidationError
 from orbcore.billing import Invoice
+from orbcore.billing._records import check_number_prefix
 from orbcore.calendar._zone import ensure_aware
 from orbcore.storage import Query, Range, Store, UnitOfWork, each
 
@@ -58,8 +59,7 @@ class Invoicing:
             ValidationError: ``prefix`` is empty or ``net_terms`` is not a whole number
                 of days from 0.
         """
-        if not isinstance(prefix, str) or not prefix:
-            raise ValidationError.at(("prefix",), "an invoice number prefix is non-empty text")
+        check_number_prefix(prefix)
         if isinstance(net_terms, bool) or not isinstance(net_terms, int) or net_terms < 0:
             raise ValidationError.at(("net_terms",), "net terms are a whole number of days >= 0")
         now = self.clock.now()

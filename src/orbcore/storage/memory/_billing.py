@@ -8,6 +8,7 @@ from datetime import datetime
 
 from orbcore._errors import ValidationError
 from orbcore.billing import Invoice, LedgerEntry
+from orbcore.billing._records import check_number_prefix
 from orbcore.storage._values import detached
 from orbcore.storage.memory._journal import Journal
 from orbcore.storage.memory._repository import MemoryRepository
@@ -81,7 +82,7 @@ class MemoryInvoiceRepository(MemoryRepository[Invoice]):
             ValidationError: ``prefix`` is empty, or an invoice already has a number.
         """
         self._journal.check()
-        _check_prefix(prefix)
+        check_number_prefix(prefix)
         for index, invoice in enumerate(invoices):
             if invoice.number_sequence is not None or invoice.number_prefix is not None:
                 raise ValidationError.at((index, "number_sequence"), "the invoice has a number")
@@ -109,7 +110,7 @@ class MemoryInvoiceRepository(MemoryRepository[Invoice]):
             ConflictError: the number is already held by an invoice added with it.
         """
         self._journal.check()
-        _check_prefix(prefix)
+        check_number_prefix(prefix)
         stored = self._stored(invoice_id)
         if stored.number_sequence is not None:
             return detached(stored)
@@ -122,11 +123,6 @@ class MemoryInvoiceRepository(MemoryRepository[Invoice]):
         self._table.replace(numbered, self._journal)
         self._counters.advance(prefix, self._journal)
         return detached(numbered)
-
-
-def _check_prefix(prefix: object) -> None:
-    if not isinstance(prefix, str) or not prefix:
-        raise ValidationError.at(("prefix",), "an invoice number prefix is non-empty text")
 
 
 class MemoryLedgerRepository(MemoryRepository[LedgerEntry]):

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from orbcore._errors import ValidationError
 from orbcore.billing import Invoice, InvoiceLine
+from orbcore.billing._records import check_number_prefix
 from orbcore.storage._collections import COLLECTIONS
 from orbcore.storage._query import Page, Query
 from orbcore.storage._values import check_query, check_storable
@@ -89,7 +90,7 @@ class SqlInvoiceRepository(SqlRepository[Invoice]):
         return Page(tuple(self._with_lines(page.items)), page.next_cursor)
 
     def add_numbered(self, invoices_: Sequence[Invoice], prefix: str) -> builtins.list[Invoice]:
-        _check_prefix(prefix)
+        check_number_prefix(prefix)
         for index, invoice in enumerate(invoices_):
             if invoice.number_sequence is not None or invoice.number_prefix is not None:
                 raise ValidationError.at((index, "number_sequence"), "the invoice has a number")
@@ -172,8 +173,3 @@ class SqlInvoiceRepository(SqlRepository[Invoice]):
 def _line(row: Row[Any]) -> InvoiceLine:
     values = row._mapping
     return InvoiceLine(**{name: values[name] for name in _LINE_FIELDS})
-
-
-def _check_prefix(prefix: object) -> None:
-    if not isinstance(prefix, str) or not prefix:
-        raise ValidationError.at(("prefix",), "an invoice number prefix is non-empty text")
