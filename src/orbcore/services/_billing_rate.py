@@ -35,7 +35,7 @@ from orbcore.money import RoundingMode, round_rational
 from orbcore.money._numbers import exact_mul, exact_sub
 from orbcore.pricing import Price, PriceResult, Usage
 from orbcore.services._billing_phases import Phases, coupon_adjustments, phase_adjustments
-from orbcore.services._metering import quantities, quantities_many
+from orbcore.services._metering import quantities_many
 from orbcore.storage import Query, UnitOfWork, each
 
 __all__ = ["Catalog", "distinct_lines", "rate", "settle_credits"]
@@ -54,6 +54,8 @@ class Catalog:
     adjustments: dict[tuple[str, int], tuple[Adjustment, ...]] = field(default_factory=dict)
     phases: dict[tuple[str, int], Phases] = field(default_factory=dict)
     broken: dict[tuple[str, int], Exception] = field(default_factory=dict)
+    plan_price_ids: dict[str, str] = field(default_factory=dict)
+    """Each price row's id in its plan, by row id (what coupons name)."""
 
     def load(self, uow: UnitOfWork, price_ids: Iterable[str]) -> None:
         """Read the price rows among ``price_ids`` not read yet, their metrics and their
@@ -82,6 +84,7 @@ class Catalog:
                 continue
             self.adjustments[plan_id, version] = adjustments
             self.phases[plan_id, version] = phases
+            self.plan_price_ids.update({row: local for local, row in phases.row_ids.items()})
 
     def price(self, price_id: str) -> tuple[PriceRow, Price]:
         """The row of ``price_id`` and the price that rates it.
@@ -131,11 +134,6 @@ class Catalog:
                 found += coupon_adjustments(timeline, charges, self.plan_price_ids)
         return found
 
-    @property
-    def plan_price_ids(self) -> dict[str, str]:
-        """Each price row's id in its plan, by row id."""
-        return {row: local for p in self.phases.values() for local, row in p.row_ids.items()}
-
 
 PageUsage = Mapping[tuple[str, datetime, datetime, str], Quantities]
 """Quantities read ahead for a page: by metric id, period start and end, customer id."""
@@ -173,21 +171,20 @@ def page_usage(
 
 
 def rate(
-    uow: UnitOfWork,
     catalog: Catalog,
     customer: Customer,
     charges: Sequence[BillableCharge],
-    timeline: SubscriptionTimeline | None = None,
-    read_ahead: PageUsage | None = None,
+    timeline: SubscriptionTimeline | None,
+    usage_of: PageUsage,
 ) -> tuple[list[RatedCharge], list[Adjustment]]:
     """Rate one invoice's charges of a subscription, and give the trial's discounts.
 
     Fixed fees are rated on their prorated quantity; a credit (a negative quantity) is
     the rating of the positive quantity, negated. Usage prices are rated on their metric's
-    quantity over the charge's service period (from ``read_ahead`` when there), per group
-    when the price needs groups (a matrix's ``dimensions``, a grouped matrix's
-    ``dimension``, a grouped price's ``grouping_key``), the metric's groups summed onto
-    those keys.
+    quantity over the charge's service period, read ahead by :func:`page_usage` into
+    ``usage_of``, per group when the price needs groups (a matrix's ``dimensions``, a
+    grouped matrix's ``dimension``, a grouped price's ``grouping_key``), the metric's
+    groups summed onto those keys.
 
     Usage served during the ``timeline``'s trial carries Orb's trial discount: 100% (a
     plan's trial has no maximum amount here), as a price-level percentage discount.
@@ -214,20 +211,7 @@ def rate(
             metric = catalog.metrics.get(row.billable_metric_id)
             if metric is None:
                 raise NotFoundError(f"no billable_metrics record {row.billable_metric_id!r}")
-            key = (metric.id, period.start, period.end, customer.id)
-            ahead = read_ahead.get(key) if read_ahead else None
-            found = (
-                ahead
-                if ahead is not None
-                else quantities(
-                    uow,
-                    metric,
-                    period.start,
-                    period.end,
-                    customer_id=customer.id,
-                    external_customer_id=customer.external_customer_id,
-                )
-            )
+            found = usage_of[metric.id, period.start, period.end, customer.id]
             usage = _usage(row, metric, found)
         rated.append(
             RatedCharge.from_price(

@@ -242,19 +242,18 @@ class BillingRun:
             existing = _stored_invoices(uow, billing)
             customers = uow.customers.find_many(sorted({p.record.customer_id for p in billing}))
             catalog.load(uow, {c.price_id for p in billing for d in p.due for c in d.charges})
-            missing = self._unbilled(uow, billing, customers, existing)
+            missing = self._unbilled(billing, customers, existing)
             usage = page_usage(uow, catalog, [(c, d.charges) for _, c, d in missing])
             for plan, customer, due in missing:
                 if plan.error is not None:
                     continue
                 try:
-                    plan.built.append(self._build(uow, catalog, plan, customer, due, now, usage))
+                    plan.built.append(self._build(catalog, plan, customer, due, now, usage))
                 except Exception as error:  # reported, and the run goes on
                     plan.fail(error)
 
     def _unbilled(
         self,
-        uow: UnitOfWork,
         billing: Sequence[_Plan],
         customers: Mapping[str, Customer],
         existing: Mapping[tuple[str, datetime], Sequence[Invoice]],
@@ -332,7 +331,6 @@ class BillingRun:
 
     def _build(
         self,
-        uow: UnitOfWork,
         catalog: Catalog,
         plan: _Plan,
         customer: Customer,
@@ -340,7 +338,7 @@ class BillingRun:
         now: datetime,
         usage: PageUsage,
     ) -> Invoice:
-        rated, trial = rate(uow, catalog, customer, due.charges, plan.timeline, usage)
+        rated, trial = rate(catalog, customer, due.charges, plan.timeline, usage)
         rated, adjustments, aliases = distinct_lines(
             rated, [*trial, *catalog.adjustments_for(due.charges, plan.timeline)]
         )

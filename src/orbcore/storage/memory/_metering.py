@@ -19,7 +19,7 @@ from orbcore.events._body import is_plain_record
 from orbcore.storage._ports import AddOutcome
 from orbcore.storage._values import detached
 from orbcore.storage.memory._repository import MemoryRepository
-from orbcore.storage.memory._usage import rollup_partials
+from orbcore.storage.memory._usage import rollup_partials, rollups_in
 
 __all__ = ["MemoryEventRepository", "MemoryUsageRollupRepository"]
 
@@ -133,13 +133,8 @@ class MemoryUsageRollupRepository(MemoryRepository[UsageRollup]):
     ) -> dict[str, dict[GroupKey, Partial]]:
         """The metric's roll-ups of those hours, added up per customer and group."""
         self._journal.check()
-        refs = set(customer_refs)
         mine: dict[str, list[UsageRollup]] = {}
-        for rollup in self._table.rows.values():
-            if (
-                rollup.metric_id == metric_id
-                and rollup.customer_id in refs
-                and start <= rollup.bucket_start < end
-            ):
-                mine.setdefault(rollup.customer_id, []).append(rollup)
+        rows = self._table.rows.values()
+        for rollup in rollups_in(rows, metric_id, start, end, customer_refs):
+            mine.setdefault(rollup.customer_id, []).append(rollup)
         return {ref: partials_from_rollups(rows) for ref, rows in mine.items()}

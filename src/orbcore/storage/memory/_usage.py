@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
 from orbcore.events import (
@@ -21,7 +21,7 @@ from orbcore.events._aggregate import check_customer, check_period, partials_of
 from orbcore.storage.memory._journal import Journal
 from orbcore.storage.memory._table import Table
 
-__all__ = ["MemoryUsageQueries", "rollup_partials"]
+__all__ = ["MemoryUsageQueries", "rollup_partials", "rollups_in"]
 
 
 class MemoryUsageQueries:
@@ -95,8 +95,19 @@ def rollup_partials(
     customer_refs: Sequence[str],
 ) -> dict[GroupKey, Partial]:
     """The partial per group of the roll-ups of one metric, customers and hours."""
+    return partials_from_rollups(rollups_in(rollups, metric_id, start, end, customer_refs))
+
+
+def rollups_in(
+    rollups: Iterable[UsageRollup],
+    metric_id: str,
+    start: datetime,
+    end: datetime,
+    customer_refs: Sequence[str],
+) -> Iterator[UsageRollup]:
+    """The roll-ups of one metric, of those customers, in the hours of ``[start, end)``."""
     refs = set(customer_refs)
-    return partials_from_rollups(
+    return (
         r
         for r in rollups
         if r.metric_id == metric_id and r.customer_id in refs and start <= r.bucket_start < end
