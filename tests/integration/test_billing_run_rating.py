@@ -396,3 +396,25 @@ def test_a_plan_that_no_longer_reads_fails_its_subscriptions_only(store: Store) 
     assert [(f.subscription_id, f.error.split(":")[0]) for f in summary.failures] == [
         ("sub_b", "ValidationError")
     ]
+
+
+def test_a_phase_discount_that_lists_a_price_discounts_that_price_only(store: Store) -> None:
+    plan = {
+        "name": "Listed",
+        "currency": "USD",
+        "prices": [unit("platform", "10.00"), unit("support", "20.00")],
+        "plan_phases": [
+            {"order": 1, "duration": None,
+             "discount": {"discount_type": "percentage", "percentage_discount": "0.5",
+                          "applies_to_price_ids": ["support"]}},
+        ],
+    }  # fmt: skip
+    set_up(store, plan, [])
+
+    BillingRun(store, VirtualClock(JAN_1 + GRACE)).run(JAN_1 + GRACE)
+
+    (january,) = stored(store)
+    assert [(line.price_id, line.amount) for line in january.lines] == [
+        ("pln:v1:platform", Decimal("10.00")),
+        ("pln:v1:support", Decimal("10.00")),  # 20.00, half off
+    ]

@@ -31,6 +31,7 @@ from orbcore.billing import (
     Maximum,
     Minimum,
     PercentageDiscount,
+    PhaseDiscount,
     PlanPhase,
     SubscriptionTimeline,
     UsageDiscount,
@@ -57,9 +58,14 @@ class Phases:
 
 
 def phase_adjustments(
-    phases: Phases, timeline: SubscriptionTimeline, charges: Sequence[BillableCharge]
+    phases: Phases,
+    timeline: SubscriptionTimeline,
+    charges: Sequence[BillableCharge],
+    plan_price_ids: Mapping[str, str],
 ) -> list[Adjustment]:
-    """The adjustments of the phases ``charges`` (of ``phases``' plan) fall in."""
+    """The adjustments of the phases ``charges`` (of ``phases``' plan) fall in;
+    ``plan_price_ids`` gives each price row's id in its plan, which a phase's discount
+    names."""
     if not phases.phases:
         return []
     starts = [iv.start for iv in timeline.intervals if iv.plan_id == phases.plan_id]
@@ -73,7 +79,7 @@ def phase_adjustments(
             if c.service_period.start >= first and (last is None or c.service_period.start < last)
         ]
         if inside:
-            found += _terms(phase, phases, inside)
+            found += _terms(phase, inside, plan_price_ids)
     return found
 
 
@@ -86,19 +92,10 @@ def coupon_adjustments(
     row's id in its plan, which a coupon's ``applies_to_price_ids`` names."""
     found: list[Adjustment] = []
     for redemption in timeline.coupons:
-        discount = redemption.discount
-        covered = [c for c in charges if redemption.coupon_id in c.coupon_ids]
-        if discount is None or not covered:
-            continue
-        listed = discount.applies_to_price_ids
-        if listed is not None:
-            covered = [c for c in covered if plan_price_ids.get(c.price_id) in listed]
-        if discount.discount_type == "usage":  # re-rates a quantity: not a credit
-            covered = [c for c in covered if not (c.quantity is not None and c.quantity < 0)]
-        ids = tuple(dict.fromkeys(c.price_id for c in covered))
-        if ids:
+        if redemption.discount is not None:
+            covered = [c for c in charges if redemption.coupon_id in c.coupon_ids]
             reason = f"coupon {redemption.coupon_id}"
-            found += _discount(discount.discount_type, discount.value, ids, reason)
+            found += _discount_terms(redemption.discount, covered, plan_price_ids, reason)
     return found
 
 
@@ -119,24 +116,14 @@ def _spans(
     return spans
 
 
-def _terms(phase: PlanPhase, phases: Phases, charges: Sequence[BillableCharge]) -> list[Adjustment]:
-    ids = tuple(dict.fromkeys(c.price_id for c in charges))
-    paying = tuple(
-        dict.fromkeys(
-            c.price_id for c in charges if not (c.quantity is not None and c.quantity < 0)
-        )
-    )
+def _terms(
+    phase: PlanPhase, charges: Sequence[BillableCharge], plan_price_ids: Mapping[str, str]
+) -> list[Adjustment]:
+    paying = tuple(dict.fromkeys(c.price_id for c in charges if not _credit(c)))
     reason = f"phase {phase.order}"
     terms: list[Adjustment] = []
     if phase.discount is not None:
-        listed = phase.discount.applies_to_price_ids
-        covered = ids if listed is None else tuple(
-            phases.row_ids[p] for p in listed if phases.row_ids.get(p) in ids
-        )  # fmt: skip
-        if phase.discount.discount_type == "usage":  # re-rates a quantity: not a credit
-            covered = tuple(p for p in covered if p in paying)
-        if covered:
-            terms += _discount(phase.discount.discount_type, phase.discount.value, covered, reason)
+        terms += _discount_terms(phase.discount, charges, plan_price_ids, reason)
     if paying and phase.minimum is not None:
         terms.append(
             Minimum(
@@ -156,6 +143,31 @@ def _terms(phase: PlanPhase, phases: Phases, charges: Sequence[BillableCharge]) 
             )
         )
     return terms
+
+
+def _discount_terms(
+    discount: PhaseDiscount,
+    charges: Sequence[BillableCharge],
+    plan_price_ids: Mapping[str, str],
+    reason: str,
+) -> list[Adjustment]:
+    """A discount (a phase's or a coupon's) on ``charges``: on the prices it lists, by
+    their ids in the plan, or on all of them; a usage discount re-rates a quantity, so it
+    leaves credits out."""
+    listed = discount.applies_to_price_ids
+    covered = [
+        c
+        for c in charges
+        if (listed is None or plan_price_ids.get(c.price_id) in listed)
+        and not (discount.discount_type == "usage" and _credit(c))
+    ]
+    ids = tuple(dict.fromkeys(c.price_id for c in covered))
+    return _discount(discount.discount_type, discount.value, ids, reason) if ids else []
+
+
+def _credit(charge: BillableCharge) -> bool:
+    """Whether ``charge`` credits the unused rest of a fee (a negative quantity)."""
+    return charge.quantity is not None and charge.quantity < 0
 
 
 def _discount(kind: str, value: Decimal, ids: tuple[str, ...], reason: str) -> list[Adjustment]:

@@ -129,7 +129,9 @@ class Catalog:
         if timeline is not None:
             for version in versions:
                 mine = [c for c in charges if _version(self.rows[c.price_id]) == version]
-                found += phase_adjustments(self.phases[version], timeline, mine)
+                found += phase_adjustments(
+                    self.phases[version], timeline, mine, self.plan_price_ids
+                )
             if timeline.coupons:
                 found += coupon_adjustments(timeline, charges, self.plan_price_ids)
         return found
