@@ -21,7 +21,7 @@ from orbcore.money._numbers import EXACT
 if TYPE_CHECKING:
     from orbcore.events._validation import ValidEvent
 
-__all__ = ["body_hash", "by_value", "is_plain_record"]
+__all__ = ["body_hash", "body_text", "by_value", "is_plain_record", "property_json"]
 
 _record_texts = operator.attrgetter(
     *(
@@ -89,24 +89,36 @@ def _plain_body(event: ValidEvent) -> str | None:
     properties = event.properties
     parts = []
     for key in sorted(properties):
-        value = properties[key]
-        if type(value) is str:
-            text = encode_basestring(value)
-        elif type(value) is Decimal and value.is_finite():
-            text = _number_json(value)
-        elif type(value) is bool:
-            text = "true" if value else "false"
-        else:
-            return None
-        if type(key) is not str:
+        text = property_json(properties[key])
+        if text is None or type(key) is not str:
             return None
         parts.append(f"{encode_basestring(key)}:{text}")
+    return body_text(name, event.timestamp, customer, external, ",".join(parts))
+
+
+def property_json(value: object) -> str | None:
+    """A plain property value (text, finite ``Decimal``, boolean) as the canonical body
+    writes it; ``None`` for anything else."""
+    if type(value) is str:
+        return encode_basestring(value)
+    if type(value) is Decimal and value.is_finite():
+        return _number_json(value)
+    if type(value) is bool:
+        return "true" if value else "false"
+    return None
+
+
+def body_text(
+    name: str, timestamp: datetime, customer: str | None, external: str | None, properties: str
+) -> str:
+    """The canonical JSON of an event's body, given its properties' entries, sorted by
+    name and written ``"name":value`` with :func:`property_json`'s values."""
     customer_text = "null" if customer is None else encode_basestring(customer)
     external_text = "null" if external is None else encode_basestring(external)
     return (
-        f'{{"event_name":{encode_basestring(name)},"timestamp":"{event.timestamp.isoformat()}",'
+        f'{{"event_name":{encode_basestring(name)},"timestamp":"{timestamp.isoformat()}",'
         f'"customer_id":{customer_text},"external_customer_id":{external_text},'
-        f'"properties":{{{",".join(parts)}}}}}'
+        f'"properties":{{{properties}}}}}'
     )
 
 

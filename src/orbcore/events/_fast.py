@@ -9,10 +9,12 @@ the complete way, so both decide alike and report the same problems.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from orbcore._errors import Problem
+from orbcore.events._records import Event
 from orbcore.events._validation import EventLimits, ValidEvent, validate_event
 
 if TYPE_CHECKING:
@@ -49,6 +51,22 @@ class JsonEventReader:
             event = fast.event(text)  # type: ignore[arg-type]  # just checked
             if event is not None:
                 return event.idempotency_key, event, []
+        return self._complete(text)
+
+    def record(
+        self, text: object, ingested_at: datetime
+    ) -> tuple[str | None, Event | None, list[Problem]]:
+        """As :meth:`read`, but the event as a store keeps it, received at
+        ``ingested_at``."""
+        fast = self._one_pass
+        if fast is not None and type(text) in (str, bytes):
+            record = fast.record(text, ingested_at)  # type: ignore[arg-type]  # just checked
+            if record is not None:
+                return record.idempotency_key, record, []
+        key, event, problems = self._complete(text)
+        return key, (None if event is None else event.record(ingested_at)), problems
+
+    def _complete(self, text: object) -> tuple[str | None, ValidEvent | None, list[Problem]]:
         raw, problems = decode_json(text)
         if problems:
             return None, None, problems

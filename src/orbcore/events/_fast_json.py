@@ -10,12 +10,16 @@ alike and lists every problem: this path only ever says "valid, and this is the 
 
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime
 from decimal import Decimal
+from json.encoder import encode_basestring  # json.dumps(text, ensure_ascii=False), in C
 from typing import Any
 
 import msgspec
 
-from orbcore.events._records import PropertyValue
+from orbcore.events._body import _number_json, body_text
+from orbcore.events._records import Event, PropertyValue
 from orbcore.events._validation import (
     MAX_NUMBER_DIGITS,
     EventLimits,
@@ -54,8 +58,8 @@ def _number(text: str) -> Decimal:
 
 
 class JsonEvents:
-    """Turns the JSON text of an event into a :class:`ValidEvent`, or ``None`` when the
-    complete path must decide.
+    """Turns the JSON text of an event into a :class:`ValidEvent` or a stored
+    :class:`Event`, or ``None`` when the complete path must decide.
 
     Args:
         limits: the limits every event must respect.
@@ -67,6 +71,32 @@ class JsonEvents:
 
     def event(self, text: str | bytes) -> ValidEvent | None:
         """The valid event ``text`` holds, or ``None`` (it may be valid all the same)."""
+        read = self._read(text)
+        if read is None:
+            return None
+        key, name, timestamp, properties, customer, external, digest = read
+        event = ValidEvent(key, name, timestamp, properties, customer, external)
+        object.__setattr__(event, "_hash", digest)  # its cache, filled in the same pass
+        return event
+
+    def record(self, text: str | bytes, ingested_at: datetime) -> Event | None:
+        """``event(text).record(ingested_at)``, without the step between."""
+        read = self._read(text)
+        if read is None:
+            return None
+        key, name, timestamp, properties, customer, external, digest = read
+        return Event(
+            idempotency_key=key,
+            event_name=name,
+            timestamp=timestamp,
+            ingested_at=ingested_at,
+            body_hash=digest,
+            customer_id=customer,
+            external_customer_id=external,
+            properties=properties,
+        )
+
+    def _read(self, text: str | bytes) -> _Read | None:
         try:
             wire = self._decode(text)
         except (ValueError, RecursionError):  # msgspec's errors are ValueErrors
@@ -87,34 +117,43 @@ class JsonEvents:
         ):
             return None
         timestamp, _ = _plain_timestamp(wire.timestamp)
-        properties = self._properties(wire.properties)
-        if timestamp is None or properties is None or not self._fits(text, properties):
+        read = self._properties(wire.properties)
+        if timestamp is None or read is None:
             return None
-        return ValidEvent(key, name, timestamp, properties, customer, external)
+        properties, entries = read
+        if not self._fits(text, properties):
+            return None
+        body = body_text(name, timestamp, customer, external, entries)
+        try:
+            digest = hashlib.sha256(body.encode()).hexdigest()
+        except UnicodeEncodeError:  # a lone surrogate: the complete path names it
+            return None
+        return key, name, timestamp, properties, customer, external, digest
 
-    def _properties(self, sent: dict[str, Any] | None) -> dict[str, PropertyValue] | None:
+    def _properties(
+        self, sent: dict[str, Any] | None
+    ) -> tuple[dict[str, PropertyValue], str] | None:
+        """The clean properties, and their entries in the canonical body."""
         if sent is None:
-            return {}
+            return {}, ""
         limits = self._limits
         if len(sent) > limits.max_properties:
             return None
         longest_name, longest_text = limits.max_property_name_length, limits.max_string_length
         clean: dict[str, PropertyValue] = {}
+        entries: list[tuple[str, str]] = []
         for name, value in sent.items():
             if not (0 < len(name) <= longest_name and name.isprintable()) or name.isspace():
                 return None
-            kind = type(value)
-            if kind is int:
-                if not -_BIG < value < _BIG:
-                    return None
-                value = Decimal(value)
-            elif kind is str:
-                if len(value) > longest_text or "\x00" in value:
-                    return None
-            elif kind is not Decimal and kind is not bool:
-                return None  # null, a list or an object
-            clean[name] = value
-        return clean
+            plain = _plain_value(value, longest_text)
+            if plain is None:
+                return None
+            clean[name] = plain[0]
+            entries.append((name, f"{encode_basestring(name)}:{plain[1]}"))
+        if len(entries) != len(clean):
+            return None  # a name given twice: the complete path keeps its last value
+        entries.sort()
+        return clean, ",".join([entry for _, entry in entries])
 
     def _fits(self, text: str | bytes, properties: dict[str, PropertyValue]) -> bool:
         """Whether the event surely keeps to the size limit. Its compact JSON is no longer
@@ -122,3 +161,26 @@ class JsonEvents:
         size = len(text) if type(text) is bytes or text.isascii() else 4 * len(text)
         size += _NUMBER_GROWTH * len(properties)
         return size <= self._limits.max_payload_bytes
+
+
+def _plain_value(value: object, longest_text: int) -> tuple[PropertyValue, str] | None:
+    """A decoded property value as kept, and as the canonical body writes it."""
+    if type(value) is str:
+        if len(value) > longest_text or "\x00" in value:
+            return None
+        return value, encode_basestring(value)
+    if type(value) is Decimal:
+        return value, _number_json(value)
+    if type(value) is bool:
+        return value, ("true" if value else "false")
+    if type(value) is int:
+        if not -_BIG < value < _BIG:
+            return None
+        number = Decimal(value)
+        return number, _number_json(number)
+    return None  # null, a list or an object
+
+
+_Read = tuple[str, str, datetime, dict[str, PropertyValue], str | None, str | None, str]
+"""An event read in one pass: key, name, timestamp, properties, customer id, external
+customer id, body hash."""

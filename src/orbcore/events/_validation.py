@@ -22,7 +22,7 @@ from typing import Any, TypeGuard
 
 from orbcore._errors import Problem
 from orbcore.events._body import body_hash
-from orbcore.events._records import PropertyValue
+from orbcore.events._records import Event, PropertyValue
 
 __all__ = [
     "MAX_NUMBER_DIGITS",
@@ -96,6 +96,19 @@ class ValidEvent:
             cached = body_hash(self)
             object.__setattr__(self, "_hash", cached)  # a cache, not a change
         return cached
+
+    def record(self, ingested_at: datetime) -> Event:
+        """The event as a store keeps it, received at ``ingested_at``."""
+        return Event(
+            idempotency_key=self.idempotency_key,
+            event_name=self.event_name,
+            timestamp=self.timestamp,
+            ingested_at=ingested_at,
+            body_hash=self.body_hash,
+            customer_id=self.customer_id,
+            external_customer_id=self.external_customer_id,
+            properties=dict(self.properties),
+        )
 
 
 def validate_event(

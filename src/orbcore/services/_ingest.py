@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from orbcore._clock import Clock
 from orbcore._errors import Problem
-from orbcore.events import Backfill, Event, EventLimits, EventState, ValidEvent, validate_event
+from orbcore.events import Backfill, Event, EventLimits, EventState, validate_event
 from orbcore.events._fast import JsonEventReader
 from orbcore.services._backfill import backfill_problems
 from orbcore.services._metering import feed_rollups
@@ -217,11 +217,11 @@ class Ingestion:
     def _read_json(self, batch: Iterable[object]) -> _Checked:
         """Decode and check a batch: pure work, done before the store is touched."""
         now = self.clock.now()
-        read = self._json_reader.read
+        read = self._json_reader.record
         keys: list[str | None] = []
-        checked: list[tuple[ValidEvent | None, list[Problem]]] = []
+        checked: list[tuple[Event | None, list[Problem]]] = []
         for text in batch:
-            key, event, problems = read(text)
+            key, event, problems = read(text, now)
             keys.append(key)
             checked.append((None, problems) if event is None else self._timely(event, now))
         return _Checked.of(keys, checked, now)
@@ -244,7 +244,7 @@ class Ingestion:
             ready = [
                 (i, event) for i, (event, problems) in enumerate(checked) if event and not problems
             ]
-            records = [batch.records[i] for i, _ in ready]
+            records = [event for _, event in ready]
             if opened is not None:
                 records, checked = _into_backfill(opened, records, ready, checked)
                 ready = [(i, e) for i, e in ready if not checked[i][1]]
@@ -277,12 +277,12 @@ class Ingestion:
             )
         )
 
-    def _check(self, raw: object, now: datetime) -> tuple[ValidEvent | None, list[Problem]]:
+    def _check(self, raw: object, now: datetime) -> tuple[Event | None, list[Problem]]:
         event, problems = validate_event(raw, self.limits)
-        return (event, problems) if event is None else self._timely(event, now)
+        return (None, problems) if event is None else self._timely(event.record(now), now)
 
     @staticmethod
-    def _timely(event: ValidEvent, now: datetime) -> tuple[ValidEvent, list[Problem]]:
+    def _timely(event: Event, now: datetime) -> tuple[Event, list[Problem]]:
         if event.timestamp > now + FUTURE_TOLERANCE:
             return event, [Problem(("timestamp",), "is more than 5 minutes in the future")]
         return event, []
@@ -290,11 +290,11 @@ class Ingestion:
     def _against_store(
         self,
         uow: UnitOfWork,
-        checked: Sequence[tuple[ValidEvent | None, list[Problem]]],
+        checked: Sequence[tuple[Event | None, list[Problem]]],
         now: datetime,
         backfill: bool,
         customers: set[str],
-    ) -> list[tuple[ValidEvent | None, list[Problem]]]:
+    ) -> list[tuple[Event | None, list[Problem]]]:
         valid = [event for event, problems in checked if event is not None and not problems]
         facts = _BatchFacts.load(uow, valid, not backfill, now - self.grace_period, customers)
         late_matters = not backfill and bool(facts.closed)
@@ -311,30 +311,23 @@ class Ingestion:
 
 
 class _Checked(NamedTuple):
-    """A batch checked without the store: each event's key, the event or its problems, the
-    indexes of the events whose key came before with another body and, if there are none,
-    the record of each valid event by index."""
+    """A batch checked without the store: each event's key, the event (as it will be
+    stored) or its problems, and the indexes of the events whose key came before with
+    another body."""
 
     keys: Sequence[str | None]
-    checked: list[tuple[ValidEvent | None, list[Problem]]]
+    checked: list[tuple[Event | None, list[Problem]]]
     now: datetime
     conflicts: set[int]
-    records: dict[int, Event]
 
     @classmethod
     def of(
         cls,
         keys: Sequence[str | None],
-        checked: list[tuple[ValidEvent | None, list[Problem]]],
+        checked: list[tuple[Event | None, list[Problem]]],
         now: datetime,
     ) -> _Checked:
-        conflicts = _conflicts_within(checked)
-        records = {
-            index: _record(event, now)
-            for index, (event, problems) in enumerate(checked)
-            if event is not None and not problems and not conflicts
-        }
-        return cls(keys, checked, now, conflicts, records)
+        return cls(keys, checked, now, _conflicts_within(checked))
 
 
 @dataclass(frozen=True)
@@ -349,7 +342,7 @@ class _BatchFacts:
     def load(
         cls,
         uow: UnitOfWork,
-        events: Sequence[ValidEvent],
+        events: Sequence[Event],
         late_matters: bool,
         closed_by: datetime,
         known_before: set[str],
@@ -374,13 +367,13 @@ class _BatchFacts:
             )
         return cls(known, by_external, closed)
 
-    def customer_problems(self, event: ValidEvent) -> list[Problem]:
+    def customer_problems(self, event: Event) -> list[Problem]:
         customer = event.customer_id
         if customer is None or customer in self.known:
             return []  # an unknown external id is kept and attributed once it exists
         return [Problem(("customer_id",), f"no customer {customer!r}")]
 
-    def late_problems(self, event: ValidEvent) -> list[Problem]:
+    def late_problems(self, event: Event) -> list[Problem]:
         customer = event.customer_id or self.by_external.get(event.external_customer_id or "")
         period = None if customer is None else closed_period(self.closed, customer, event)
         if period is None:
@@ -395,7 +388,7 @@ class _BatchFacts:
 
 
 def closed_period(
-    closed: Mapping[str, list[tuple[datetime, datetime]]], customer: str, event: ValidEvent | Event
+    closed: Mapping[str, list[tuple[datetime, datetime]]], customer: str, event: Event
 ) -> tuple[datetime, datetime] | None:
     """The customer's closed invoice period the event's timestamp falls in, if any."""
     for start, end in closed.get(customer, ()):
@@ -404,30 +397,17 @@ def closed_period(
     return None
 
 
-def _stored_unchanged(uow: UnitOfWork, event: ValidEvent) -> bool:
+def _stored_unchanged(uow: UnitOfWork, event: Event) -> bool:
     stored = uow.events.find(event.idempotency_key)
     return stored is not None and stored.body_hash == event.body_hash
-
-
-def _record(event: ValidEvent, now: datetime) -> Event:
-    return Event(
-        idempotency_key=event.idempotency_key,
-        event_name=event.event_name,
-        timestamp=event.timestamp,
-        ingested_at=now,
-        body_hash=event.body_hash,
-        customer_id=event.customer_id,
-        external_customer_id=event.external_customer_id,
-        properties=dict(event.properties),
-    )
 
 
 def _into_backfill(
     backfill: Backfill,
     records: list[Event],
-    ready: list[tuple[int, ValidEvent]],
-    checked: list[tuple[ValidEvent | None, list[Problem]]],
-) -> tuple[list[Event], list[tuple[ValidEvent | None, list[Problem]]]]:
+    ready: list[tuple[int, Event]],
+    checked: list[tuple[Event | None, list[Problem]]],
+) -> tuple[list[Event], list[tuple[Event | None, list[Problem]]]]:
     """The records that fit the backfill, stored pending in it; the others rejected."""
     checked = list(checked)
     kept = []
@@ -446,11 +426,11 @@ def _into_backfill(
 
 def _outside_backfill(
     backfill: Backfill,
-    ready: list[tuple[int, ValidEvent]],
+    ready: list[tuple[int, Event]],
     outcomes: list[AddOutcome],
-    checked: list[tuple[ValidEvent | None, list[Problem]]],
+    checked: list[tuple[Event | None, list[Problem]]],
     stored_in: Mapping[str, str | None],
-) -> list[tuple[ValidEvent | None, list[Problem]]]:
+) -> list[tuple[Event | None, list[Problem]]]:
     """Duplicates of events stored outside the backfill, rejected: closing the backfill
     would replace the stored event and the resent one would not count."""
     checked = list(checked)
@@ -466,7 +446,7 @@ def _outside_backfill(
     return checked
 
 
-def _conflicts_within(checked: Sequence[tuple[ValidEvent | None, list[Problem]]]) -> set[int]:
+def _conflicts_within(checked: Sequence[tuple[Event | None, list[Problem]]]) -> set[int]:
     """Indexes of events whose key appears earlier in the batch with another body."""
     first: dict[str, str] = {}
     conflicts = set()
@@ -486,7 +466,7 @@ def _raw_key(raw: object) -> str | None:
 
 def _rejected_batch(
     keys: Sequence[str | None],
-    checked: Sequence[tuple[ValidEvent | None, list[Problem]]],
+    checked: Sequence[tuple[Event | None, list[Problem]]],
     conflicts: set[int],
 ) -> IngestReport:
     results = []

@@ -125,11 +125,14 @@ limits = st.just(EventLimits()) | st.builds(
 
 
 def read_both(text: object, limit: EventLimits) -> tuple[str, str]:
-    """What each path reads, written out: every digit, every field, the body hash."""
+    """What each path reads, written out: every digit, every field, the body hash, and
+    the record a store would keep."""
     found = []
     for one_pass in (True, False):
-        key, event, problems = JsonEventReader(limit, one_pass=one_pass).read(text)
-        found.append(repr((key, event, event and event.body_hash, problems)))
+        reader = JsonEventReader(limit, one_pass=one_pass)
+        key, event, problems = reader.read(text)
+        record = reader.record(text, NOW)
+        found.append(repr((key, event, event and event.body_hash, problems, record)))
     return found[0], found[1]
 
 
