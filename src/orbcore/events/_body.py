@@ -9,8 +9,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import operator
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
+from itertools import chain
 from json.encoder import encode_basestring  # json.dumps(text, ensure_ascii=False), in C
 from typing import TYPE_CHECKING
 
@@ -21,7 +23,14 @@ from orbcore.money._numbers import EXACT
 if TYPE_CHECKING:
     from orbcore.events._validation import ValidEvent
 
-__all__ = ["body_hash", "body_text", "by_value", "is_plain_record", "property_json"]
+__all__ = [
+    "all_plain_records",
+    "body_hash",
+    "body_text",
+    "by_value",
+    "is_plain_record",
+    "property_json",
+]
 
 _record_texts = operator.attrgetter(
     *(
@@ -30,6 +39,14 @@ _record_texts = operator.attrgetter(
         if f.name not in ("timestamp", "ingested_at", "properties")
     )
 )
+_timestamp = operator.attrgetter("timestamp")
+_ingested_at = operator.attrgetter("ingested_at")
+_properties = operator.attrgetter("properties")
+_tzinfo = operator.attrgetter("tzinfo")
+_UTC = frozenset({UTC})
+_EVENTS = frozenset({Event})
+_INSTANTS = frozenset({datetime})
+_DICTS = frozenset({dict})
 _TEXTS = frozenset({str, type(None)})
 _NAMES = frozenset({str})
 _FLAT = frozenset({str, bool, int, Decimal})
@@ -75,6 +92,31 @@ def is_plain_record(event: Event) -> bool:
         and set(map(type, values := properties.values())) <= _FLAT
         and all(value.is_finite() for value in values if type(value) is Decimal)
     )
+
+
+def all_plain_records(events: Sequence[Event]) -> bool:
+    """Whether :func:`is_plain_record` holds for every event: the same checks, each made
+    over the whole batch at once."""
+    if not set(map(type, events)) <= _EVENTS:
+        return False
+    instants = [*map(_timestamp, events), *map(_ingested_at, events)]
+    if not set(map(type, instants)) <= _INSTANTS:
+        return False
+    # Aware: in UTC, as ingestion makes them, or with any offset at all.
+    if not set(map(_tzinfo, instants)) <= _UTC and None in map(datetime.utcoffset, instants):
+        return False
+    if not set(map(type, chain.from_iterable(map(_record_texts, events)))) <= _TEXTS:
+        return False
+    every = list(map(_properties, events))
+    if not set(map(type, every)) <= _DICTS:
+        return False
+    if not set(map(type, chain.from_iterable(every))) <= _NAMES:
+        return False
+    values = list(chain.from_iterable(map(dict.values, every)))
+    kinds = set(map(type, values))
+    if not kinds <= _FLAT:
+        return False
+    return Decimal not in kinds or all(v.is_finite() for v in values if type(v) is Decimal)
 
 
 def _plain_body(event: ValidEvent) -> str | None:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from orbcore._errors import OrbcoreError
 from orbcore._json import dumps_exact
 from orbcore.events import Event, EventLimits, ValidEvent, body_hash, validate_event
-from orbcore.events._body import is_plain_record
+from orbcore.events._body import all_plain_records, is_plain_record
 from orbcore.events._validation import _full_checks, _plain_event
 from orbcore.money._numbers import EXACT
 from orbcore.storage._values import check_storable
@@ -224,6 +224,25 @@ records = st.builds(
 def test_a_plain_record_is_one_every_store_can_keep(record: Event) -> None:
     if is_plain_record(record):
         check_storable(record)
+
+
+plain_records = st.builds(
+    Event,
+    idempotency_key=printable,
+    event_name=printable,
+    timestamp=st.datetimes(**SAFE, timezones=st.just(UTC) | st.timezones()),
+    ingested_at=st.datetimes(**SAFE, timezones=st.just(UTC)),
+    body_hash=printable,
+    customer_id=printable | st.none(),
+    properties=st.dictionaries(
+        printable, st.booleans() | st.integers() | st.decimals(places=2) | texts, max_size=4
+    ),
+)
+
+
+@given(st.lists(plain_records | records, max_size=6))
+def test_a_batch_is_plain_when_every_record_in_it_is(batch: list[Event]) -> None:
+    assert all_plain_records(batch) == all(map(is_plain_record, batch))
 
 
 @given(st.dictionaries(texts | st.integers(), values, max_size=6) | values)

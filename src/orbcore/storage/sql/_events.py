@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from orbcore._errors import ConflictError, StorageError
 from orbcore._json import dumps_exact
 from orbcore.events import Event
-from orbcore.events._body import is_plain_record
+from orbcore.events._body import all_plain_records, is_plain_record
 from orbcore.storage._collections import COLLECTIONS
 from orbcore.storage._ports import AddOutcome
 from orbcore.storage._values import check_storable
@@ -88,9 +88,10 @@ class SqlEventRepository(SqlRepository[Event]):
         return event
 
     def add_many(self, batch: Sequence[Event]) -> list[AddOutcome]:
-        for event in batch:
-            if not is_plain_record(event):
-                check_storable(event)
+        if not all_plain_records(batch):
+            for event in batch:
+                if not is_plain_record(event):
+                    check_storable(event)
         first: dict[str, int] = {}  # where each key first appears in the batch
         for index, event in enumerate(batch):
             first.setdefault(event.idempotency_key, index)
