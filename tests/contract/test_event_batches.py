@@ -78,3 +78,31 @@ def test_a_rolled_back_batch_leaves_no_events_and_frees_its_keys(store: Store) -
         assert uow.events.add_many(batch[:1]) == [INSERTED]
         uow.commit()
     assert list_all(store, "events") == batch[:1]
+
+
+def test_outcomes_hold_whichever_way_a_run_of_batches_registers_its_keys(store: Store) -> None:
+    """New keys, then a repeat, then new keys for longer than a repeat's effect lasts,
+    then a repeat again: PostgreSQL registers keys by COPY while they are new and by
+    INSERT ... ON CONFLICT for a while after a repeat; each batch's outcomes and the
+    stored events are the same either way."""
+    stored: list[Event] = []
+    plan = [["new", "new"], ["old", "new"]] + [["new"]] * 20 + [["new", "old", "old-other"]]
+    for kinds in plan:
+        batch, expected = [], []
+        for kind in kinds:
+            if kind == "new":
+                batch.append(event())
+                expected.append(INSERTED)
+            elif kind == "old":
+                batch.append(resent(stored[0]))
+                expected.append(DUPLICATE)
+            else:
+                batch.append(resent(stored[-1], body_hash="sha256:other"))
+                expected.append(CONFLICT)
+        with store.unit_of_work() as uow:
+            assert uow.events.add_many(batch) == expected
+            uow.commit()
+        stored += [e for e, outcome in zip(batch, expected, strict=True) if outcome is INSERTED]
+    assert sorted(list_all(store, "events"), key=lambda e: e.idempotency_key) == sorted(
+        stored, key=lambda e: e.idempotency_key
+    )

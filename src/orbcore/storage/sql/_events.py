@@ -4,14 +4,17 @@ A batch costs a few statements whatever its size. Its keys are registered with
 ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: the unique key decides which are new, in
 the unit of work's transaction. Only the new events are then written, and the keys that
 were not new are looked up at once, to tell duplicates from conflicts. On PostgreSQL
-through psycopg the keys travel as three arrays in one statement and the events by binary
-``COPY``; elsewhere the keys go in multi-row ``INSERT`` statements and the events by
-``executemany``.
+through psycopg the events go by binary ``COPY``, and so do the keys while batches bring
+only new ones (under a savepoint: a key that exists fails the ``COPY``, and the batch then
+registers its keys as three arrays in one ``INSERT ... ON CONFLICT``, as the next few
+batches do; see :class:`KeyClaims`). Elsewhere the keys go in multi-row ``INSERT``
+statements and the events by ``executemany``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -34,7 +37,7 @@ from orbcore.storage.sql._tables import event_keys, events
 from orbcore.storage.sql._translate import translated
 from orbcore.storage.sql._types import Document, UtcDateTime
 
-__all__ = ["SqlEventRepository"]
+__all__ = ["KeyClaims", "SqlEventRepository"]
 
 # Keys per IN list: well under SQLite's limit of bound parameters.
 _CHUNK = 500
@@ -56,6 +59,11 @@ SELECT idempotency_key, body_hash FROM event_keys WHERE idempotency_key = ANY(%(
 _COPY = f"COPY events ({', '.join(_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
 _PG_TYPES: dict[type[Any], str] = {Document: "jsonb", UtcDateTime: "timestamptz"}
 _COPY_TYPES = [_PG_TYPES.get(type(column.type), "text") for column in events.columns]
+_COPY_KEYS = "COPY event_keys (idempotency_key, body_hash, timestamp) FROM STDIN (FORMAT BINARY)"
+_KEY_TYPES = ["text", "text", "timestamptz"]
+_key = operator.attrgetter("idempotency_key")
+_key_row = operator.attrgetter("idempotency_key", "body_hash", "timestamp")
+_row = operator.attrgetter(*_COLUMNS)  # the columns are named as the event's fields
 _INSERT = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
 
@@ -66,9 +74,11 @@ class SqlEventRepository(SqlRepository[Event]):
         self,
         connection: Callable[[], Connection],
         before_insert: Callable[[Sequence[Event]], None],
+        key_claims: KeyClaims | None = None,
     ) -> None:
         super().__init__(COLLECTIONS["events"], events, connection)
         self._before_insert = before_insert
+        self._key_claims = KeyClaims() if key_claims is None else key_claims
 
     def from_row(self, row: Row[Any] | Mapping[str, Any]) -> Event:
         event = super().from_row(row)
@@ -88,7 +98,8 @@ class SqlEventRepository(SqlRepository[Event]):
         return event
 
     def add_many(self, batch: Sequence[Event]) -> list[AddOutcome]:
-        if not all_plain_records(batch):
+        plain = all_plain_records(batch)
+        if not plain:
             for event in batch:
                 if not is_plain_record(event):
                     check_storable(event)
@@ -103,9 +114,11 @@ class SqlEventRepository(SqlRepository[Event]):
             new_events = [event for event in fresh if event.idempotency_key in inserted]
             if new_events:
                 self._before_insert(new_events)
-                self._insert(new_events)
+                self._insert(new_events, plain)
             repeated = [key for key in first if key not in inserted]
             known = self._stored_hashes(repeated) if repeated else {}
+        if len(inserted) == len(batch):  # every key new, none given twice
+            return [AddOutcome.INSERTED] * len(batch)
         outcomes = []
         for index, event in enumerate(batch):
             key = event.idempotency_key
@@ -129,8 +142,10 @@ class SqlEventRepository(SqlRepository[Event]):
 
     def _claim_keys(self, fresh: Sequence[Event]) -> set[str]:
         """Register the keys, in sorted order; return those that were new."""
-        fresh = sorted(fresh, key=lambda event: event.idempotency_key)
+        fresh = sorted(fresh, key=_key)
         if self._copying():
+            if self._key_claims.copy_first() and self._copied_keys(fresh):
+                return set(map(_key, fresh))
             arrays = {
                 "keys": [e.idempotency_key for e in fresh],
                 "hashes": [e.body_hash for e in fresh],
@@ -154,10 +169,31 @@ class SqlEventRepository(SqlRepository[Event]):
         # Many rows with RETURNING: SQLAlchemy sends multi-row INSERTs (insertmanyvalues).
         return set(self.connection.execute(statement, rows).scalars())
 
-    def _insert(self, new_events: Sequence[Event]) -> None:
+    def _copied_keys(self, fresh: Sequence[Event]) -> bool:
+        """Register the keys by ``COPY``, under a savepoint, if every one is new: the
+        usual case, at well under the cost of ``INSERT ... ON CONFLICT``. False if one
+        was not; nothing is then registered, and the next batches go the other way."""
+        connection = self.connection
+        unique_violation: type[Exception] = connection.dialect.loaded_dbapi.errors.UniqueViolation
+        driver: Any = connection.connection.driver_connection
+        try:
+            with (
+                connection.begin_nested(),
+                driver.cursor() as cursor,
+                cursor.copy(_COPY_KEYS) as copy,
+            ):
+                copy.set_types(_KEY_TYPES)
+                for row in map(_key_row, fresh):
+                    copy.write_row(row)
+        except unique_violation:
+            self._key_claims.repeated()
+            return False
+        return True
+
+    def _insert(self, new_events: Sequence[Event], plain: bool) -> None:
         dialect = self.connection.dialect
         if self._copying():
-            self._copy(new_events)
+            self._copy(new_events, plain)
         elif dialect.name == "sqlite":
             # The column types' own conversions, without a statement's per-row overhead.
             as_text = UtcDateTime().process_bind_param
@@ -168,16 +204,18 @@ class SqlEventRepository(SqlRepository[Event]):
         else:
             self.connection.execute(events.insert(), [self.to_row(e) for e in new_events])
 
-    def _copy(self, new_events: Sequence[Event]) -> None:
+    def _copy(self, new_events: Sequence[Event], plain: bool) -> None:
         from psycopg.types.json import set_json_dumps  # on PostgreSQL through psycopg only
 
         driver: Any = self.connection.connection.driver_connection
         with driver.cursor() as cursor:
-            set_json_dumps(_as_is, context=cursor)  # the properties come as JSON text
+            # JSONB keeps numbers by value: plain properties need no mark of a Decimal.
+            dumps = _plain_json if plain and _plain_json is not None else _properties_json
+            set_json_dumps(dumps, context=cursor)
             with cursor.copy(_COPY) as copy:
                 copy.set_types(_COPY_TYPES)
-                for event in new_events:
-                    copy.write_row(_values(event, _as_is))
+                for row in map(_row, new_events):
+                    copy.write_row(row)
 
     def _stored_hashes(self, keys: Sequence[str]) -> dict[str, str]:
         if self._copying():
@@ -195,6 +233,48 @@ class SqlEventRepository(SqlRepository[Event]):
     def _copying(self) -> bool:
         """Whether the driver is psycopg, whose arrays and ``COPY`` this module uses."""
         return self.connection.dialect.driver == "psycopg"
+
+
+class KeyClaims:
+    """How a store's event batches register their keys on PostgreSQL: by ``COPY`` while
+    batches bring only new keys; after a batch that repeats one, by ``INSERT ... ON
+    CONFLICT`` for the next ``AFTER_REPEAT`` batches, then by ``COPY`` again. Shared by the
+    store's units of work; a hint only, so threads need not agree on it."""
+
+    AFTER_REPEAT = 16
+
+    def __init__(self) -> None:
+        self._insert_batches = 0
+
+    def copy_first(self) -> bool:
+        """Whether the next batch tries ``COPY`` first."""
+        if self._insert_batches > 0:
+            self._insert_batches -= 1
+            return False
+        return True
+
+    def repeated(self) -> None:
+        """A batch repeated a key."""
+        self._insert_batches = self.AFTER_REPEAT
+
+
+def _plain_json_encoder() -> Callable[[Any], bytes] | None:
+    """msgspec's JSON encoder (the ``orbcore[fast]`` extra), writing each ``Decimal`` as
+    a number; ``None`` without it."""
+    try:
+        import msgspec
+    except ImportError:
+        return None
+    return msgspec.json.Encoder(decimal_format="number").encode
+
+
+_plain_json = _plain_json_encoder()
+"""Properties of plain events (texts, booleans, integers, finite ``Decimal`` values) as
+JSON, in C, where msgspec is installed."""
+
+
+def _properties_json(properties: Any) -> str:
+    return _flat_json(properties) or dumps_exact(properties)
 
 
 def _values(event: Event, instant: Callable[[datetime], object]) -> tuple[object, ...]:
@@ -242,10 +322,6 @@ def _flat_json(properties: object) -> str | None:
             return None
         parts.append(f"{encode_basestring(name)}:{written}")
     return "{" + ",".join(parts) + "}"
-
-
-def _as_is(value: Any) -> Any:
-    return value
 
 
 @contextmanager

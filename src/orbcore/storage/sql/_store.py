@@ -24,7 +24,7 @@ from orbcore.storage._ports import (
     UsageQueries,
     UsageRollupRepository,
 )
-from orbcore.storage.sql._events import SqlEventRepository
+from orbcore.storage.sql._events import KeyClaims, SqlEventRepository
 from orbcore.storage.sql._extras import (
     SqlLedgerRepository,
     SqlOutboxRepository,
@@ -71,6 +71,7 @@ class SqlStore:
         self._engine = _engine(parsed.render_as_string(hide_password=False))
         self._url = parsed.render_as_string(hide_password=True)
         self._partitions: MonthlyPartitions | None = None
+        self._key_claims = KeyClaims()
         if self._engine.dialect.name == "postgresql":
             self._partitions = MonthlyPartitions(self._engine)
         if migrate:
@@ -92,7 +93,7 @@ class SqlStore:
 
     def unit_of_work(self) -> SqlUnitOfWork:
         """A new unit of work on its own connection."""
-        return SqlUnitOfWork(self._engine, self._prepare_events)
+        return SqlUnitOfWork(self._engine, self._prepare_events, self._key_claims)
 
     def close(self) -> None:
         """Dispose of the connection pool."""
@@ -149,7 +150,7 @@ def _sqlite_begin(connection: Connection) -> None:
 class SqlUnitOfWork:
     """A transaction on one connection; every repository shares it."""
 
-    def __init__(self, engine: Engine, prepare_events: Any) -> None:
+    def __init__(self, engine: Engine, prepare_events: Any, key_claims: KeyClaims) -> None:
         self._engine = engine
         self._connection: Connection | None = None
         connection = self._active
@@ -164,7 +165,7 @@ class SqlUnitOfWork:
         self.credit_blocks: Repository[CreditBlock] = generic("credit_blocks")
         self.balance_transactions: Repository[BalanceTransaction] = generic("balance_transactions")
         self.webhook_endpoints: Repository[WebhookEndpoint] = generic("webhook_endpoints")
-        self.events: EventRepository = SqlEventRepository(connection, prepare_events)
+        self.events: EventRepository = SqlEventRepository(connection, prepare_events, key_claims)
         self.billable_metrics: Repository[BillableMetric] = SqlMetricRepository(connection)
         self.backfills: Repository[Backfill] = generic("backfills")
         self.usage_rollups: UsageRollupRepository = SqlUsageRollupRepository(connection)
