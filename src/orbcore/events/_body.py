@@ -116,7 +116,9 @@ def all_plain_records(events: Sequence[Event]) -> bool:
     kinds = set(map(type, values))
     if not kinds <= _FLAT:
         return False
-    return Decimal not in kinds or all(v.is_finite() for v in values if type(v) is Decimal)
+    return Decimal not in kinds or all(
+        map(Decimal.is_finite, [v for v in values if type(v) is Decimal])
+    )
 
 
 def _plain_body(event: ValidEvent) -> str | None:

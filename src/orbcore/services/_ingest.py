@@ -270,9 +270,12 @@ class Ingestion:
         statuses = {i: outcome for (i, _), outcome in zip(ready, outcomes, strict=True)}
         if opened is not None:
             checked = _outside_backfill(opened, ready, outcomes, checked, stored_in)
+        accepted, inserted = EventStatus.ACCEPTED, AddOutcome.INSERTED
         return IngestReport(
             tuple(
-                _result(i, keys[i], problems, statuses.get(i))
+                EventResult(i, keys[i], accepted)
+                if (outcome := statuses.get(i)) is inserted and not problems
+                else _result(i, keys[i], problems, outcome)
                 for i, (_, problems) in enumerate(checked)
             )
         )
@@ -298,6 +301,8 @@ class Ingestion:
         valid = [event for event, problems in checked if event is not None and not problems]
         facts = _BatchFacts.load(uow, valid, not backfill, now - self.grace_period, customers)
         late_matters = not backfill and bool(facts.closed)
+        if not late_matters and facts.all_known:
+            return list(checked)  # no event has a problem with the store
         result = []
         for event, problems in checked:
             if event is not None and not problems:
@@ -337,6 +342,8 @@ class _BatchFacts:
     known: frozenset[str]
     by_external: Mapping[str, str]
     closed: Mapping[str, list[tuple[datetime, datetime]]]
+    all_known: bool
+    """Whether every customer id the events give exists."""
 
     @classmethod
     def load(
@@ -365,7 +372,7 @@ class _BatchFacts:
                 ended_by=closed_by,
                 ending_after=min(e.timestamp for e in events),
             )
-        return cls(known, by_external, closed)
+        return cls(known, by_external, closed, len(known) == len(ids))
 
     def customer_problems(self, event: Event) -> list[Problem]:
         customer = event.customer_id

@@ -8,8 +8,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, String, any_, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from orbcore._errors import ValidationError
 from orbcore.billing import Invoice, InvoiceLine
@@ -24,6 +25,19 @@ from orbcore.storage.sql._translate import translated
 __all__ = ["SqlInvoiceRepository"]
 
 _LINE_FIELDS = [f.name for f in dataclasses.fields(InvoiceLine)]
+
+_closed = (
+    select(invoices.c.customer_id, invoices.c.period_start, invoices.c.period_end)
+    .where(
+        invoices.c.status.in_(("issued", "paid")),
+        invoices.c.period_end <= bindparam("ended_by"),
+        invoices.c.period_end > bindparam("ending_after"),
+    )
+    .order_by(invoices.c.customer_id, invoices.c.period_start, invoices.c.period_end)
+)
+# The customers as one array on PostgreSQL: one statement text whatever their number.
+_CLOSED_ANY = _closed.where(invoices.c.customer_id == any_(bindparam("ids", type_=ARRAY(String))))
+_CLOSED_IN = _closed.where(invoices.c.customer_id.in_(bindparam("ids", expanding=True)))
 
 
 class SqlInvoiceRepository(SqlRepository[Invoice]):
@@ -44,20 +58,15 @@ class SqlInvoiceRepository(SqlRepository[Invoice]):
     ) -> dict[str, list[tuple[datetime, datetime]]]:
         if not customer_ids:
             return {}
-        columns = invoices.c
-        statement = (
-            select(columns.customer_id, columns.period_start, columns.period_end)
-            .where(
-                columns.customer_id.in_(sorted(set(customer_ids))),
-                columns.status.in_(("issued", "paid")),
-                columns.period_end <= ended_by,
-                columns.period_end > ending_after,
-            )
-            .order_by(columns.customer_id, columns.period_start, columns.period_end)
-        )
+        statement = _CLOSED_ANY if self.connection.dialect.name == "postgresql" else _CLOSED_IN
+        parameters = {
+            "ids": sorted(set(customer_ids)),
+            "ended_by": ended_by,
+            "ending_after": ending_after,
+        }
         periods: dict[str, list[tuple[datetime, datetime]]] = {}
         with translated("read invoiced periods"):
-            for customer, start, end in self.connection.execute(statement):
+            for customer, start, end in self.connection.execute(statement, parameters):
                 periods.setdefault(customer, []).append((start, end))
         return periods
 

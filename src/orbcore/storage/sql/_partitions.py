@@ -7,6 +7,7 @@ connection while units of work are open, including the one that needs the partit
 
 from __future__ import annotations
 
+import operator
 import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -16,6 +17,9 @@ from sqlalchemy import Connection, Engine, text
 __all__ = ["MonthlyPartitions", "month_of"]
 
 _LOCK_ID = 0x6F7262636F7265  # an advisory lock id for partition creation
+_zone = operator.attrgetter("tzinfo")
+_year_month = operator.attrgetter("year", "month")
+_UTC = frozenset({UTC})
 
 
 def month_of(instant: datetime) -> tuple[int, int]:
@@ -34,7 +38,11 @@ class MonthlyPartitions:
 
     def ensure(self, instants: Iterable[datetime]) -> None:
         """Make sure a partition exists for the month of each instant."""
-        months = {month_of(instant) for instant in instants} - self._known
+        instants = list(instants)
+        if set(map(_zone, instants)) <= _UTC:  # as events are stored: year and month as is
+            months = set(map(_year_month, instants)) - self._known
+        else:
+            months = {month_of(instant) for instant in instants} - self._known
         if not months:
             return
         with self._lock, self._engine.connect() as connection:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Generic, TypeVar
@@ -30,10 +31,7 @@ class SqlRepository(Generic[R]):
         self.collection = collection
         self.table = table
         self._connection = connection
-        self._fields = [name for name in collection.fields if name in table.c]
-        # Built once: constructing statements costs more than running cached ones.
-        self._select_all = select(*(table.c[name] for name in self._fields))
-        self._by_key = self._select_all.where(table.c[collection.key] == bindparam("key"))
+        self._fields, self._select_all, self._by_key = _statements(collection, table)
 
     @property
     def connection(self) -> Connection:
@@ -195,3 +193,15 @@ class SqlRepository(Generic[R]):
             )
             next_cursor = encode_cursor(cursor)
         return Page(items, next_cursor)
+
+
+@functools.cache
+def _statements(
+    collection: Collection[Any], table: Table
+) -> tuple[list[str], Select[Any], Select[Any]]:
+    """The stored fields, and the statements that select all records and one by key.
+    Built once per table: a unit of work makes its repositories anew, and constructing a
+    statement costs more than running a cached one."""
+    fields = [name for name in collection.fields if name in table.c]
+    select_all = select(*(table.c[name] for name in fields))
+    return fields, select_all, select_all.where(table.c[collection.key] == bindparam("key"))
