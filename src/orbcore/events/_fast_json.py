@@ -11,7 +11,7 @@ alike and lists every problem: this path only ever says "valid, and this is the 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from json.encoder import encode_basestring  # json.dumps(text, ensure_ascii=False), in C
 from typing import Any
@@ -36,7 +36,8 @@ quotes, and ``1e-6`` written ``0.000001``. Numbers with an exponent take the lon
 so this leaves room to spare."""
 
 
-class _Wire(msgspec.Struct, forbid_unknown_fields=True):
+# gc=False: decoded JSON holds no reference cycles, so the collector need not track it.
+class _Wire(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     idempotency_key: str
     event_name: str
     timestamp: str
@@ -71,32 +72,22 @@ class JsonEvents:
 
     def event(self, text: str | bytes) -> ValidEvent | None:
         """The valid event ``text`` holds, or ``None`` (it may be valid all the same)."""
-        read = self._read(text)
-        if read is None:
+        record = self.record(text, _ANY_TIME)
+        if record is None:
             return None
-        key, name, timestamp, properties, customer, external, digest = read
-        event = ValidEvent(key, name, timestamp, properties, customer, external)
-        object.__setattr__(event, "_hash", digest)  # its cache, filled in the same pass
+        event = ValidEvent(
+            record.idempotency_key,
+            record.event_name,
+            record.timestamp,
+            record.properties,
+            record.customer_id,
+            record.external_customer_id,
+        )
+        object.__setattr__(event, "_hash", record.body_hash)  # its cache, filled at once
         return event
 
     def record(self, text: str | bytes, ingested_at: datetime) -> Event | None:
         """``event(text).record(ingested_at)``, without the step between."""
-        read = self._read(text)
-        if read is None:
-            return None
-        key, name, timestamp, properties, customer, external, digest = read
-        return Event(
-            idempotency_key=key,
-            event_name=name,
-            timestamp=timestamp,
-            ingested_at=ingested_at,
-            body_hash=digest,
-            customer_id=customer,
-            external_customer_id=external,
-            properties=properties,
-        )
-
-    def _read(self, text: str | bytes) -> _Read | None:
         try:
             wire = self._decode(text)
         except (ValueError, RecursionError):  # msgspec's errors are ValueErrors
@@ -117,43 +108,67 @@ class JsonEvents:
         ):
             return None
         timestamp, _ = _plain_timestamp(wire.timestamp)
-        read = self._properties(wire.properties)
-        if timestamp is None or read is None:
+        sent = wire.properties
+        properties: dict[str, PropertyValue] = {}
+        entries = ""
+        if sent:
+            read = self._properties(sent)
+            if read is None:
+                return None
+            properties, entries = read
+        elif sent is not None and type(sent) is not dict:
             return None
-        properties, entries = read
-        if not self._fits(text, properties):
+        if timestamp is None or not self._fits(text, properties):
             return None
         body = body_text(name, timestamp, customer, external, entries)
         try:
             digest = hashlib.sha256(body.encode()).hexdigest()
         except UnicodeEncodeError:  # a lone surrogate: the complete path names it
             return None
-        return key, name, timestamp, properties, customer, external, digest
+        return Event(
+            idempotency_key=key,
+            event_name=name,
+            timestamp=timestamp,
+            ingested_at=ingested_at,
+            body_hash=digest,
+            customer_id=customer,
+            external_customer_id=external,
+            properties=properties,
+        )
 
-    def _properties(
-        self, sent: dict[str, Any] | None
-    ) -> tuple[dict[str, PropertyValue], str] | None:
+    def _properties(self, sent: dict[str, Any]) -> tuple[dict[str, PropertyValue], str] | None:
         """The clean properties, and their entries in the canonical body."""
-        if sent is None:
-            return {}, ""
         limits = self._limits
-        if len(sent) > limits.max_properties:
+        names = sent.keys()
+        if not (
+            len(sent) <= limits.max_properties
+            and min(map(len, names)) > 0
+            and max(map(len, names)) <= limits.max_property_name_length
+            and all(map(str.isprintable, names))
+            and not any(map(str.isspace, names))
+        ):
             return None
-        longest_name, longest_text = limits.max_property_name_length, limits.max_string_length
+        longest_text = limits.max_string_length
         clean: dict[str, PropertyValue] = {}
-        entries: list[tuple[str, str]] = []
+        written: dict[str, str] = {}
         for name, value in sent.items():
-            if not (0 < len(name) <= longest_name and name.isprintable()) or name.isspace():
-                return None
-            plain = _plain_value(value, longest_text)
-            if plain is None:
-                return None
-            clean[name] = plain[0]
-            entries.append((name, f"{encode_basestring(name)}:{plain[1]}"))
-        if len(entries) != len(clean):
-            return None  # a name given twice: the complete path keeps its last value
-        entries.sort()
-        return clean, ",".join([entry for _, entry in entries])
+            kind = type(value)
+            if kind is str:
+                if len(value) > longest_text or "\x00" in value:
+                    return None
+                written[name] = encode_basestring(value)
+            elif kind is Decimal:
+                written[name] = _number_json(value)
+            elif kind is bool:
+                written[name] = "true" if value else "false"
+            elif kind is int and -_BIG < value < _BIG:
+                value = Decimal(value)
+                written[name] = _number_json(value)
+            else:
+                return None  # null, a list, an object, or an integer too long
+            clean[name] = value
+        entries = [f"{encode_basestring(name)}:{written[name]}" for name in sorted(written)]
+        return clean, ",".join(entries)
 
     def _fits(self, text: str | bytes, properties: dict[str, PropertyValue]) -> bool:
         """Whether the event surely keeps to the size limit. Its compact JSON is no longer
@@ -163,24 +178,5 @@ class JsonEvents:
         return size <= self._limits.max_payload_bytes
 
 
-def _plain_value(value: object, longest_text: int) -> tuple[PropertyValue, str] | None:
-    """A decoded property value as kept, and as the canonical body writes it."""
-    if type(value) is str:
-        if len(value) > longest_text or "\x00" in value:
-            return None
-        return value, encode_basestring(value)
-    if type(value) is Decimal:
-        return value, _number_json(value)
-    if type(value) is bool:
-        return value, ("true" if value else "false")
-    if type(value) is int:
-        if not -_BIG < value < _BIG:
-            return None
-        number = Decimal(value)
-        return number, _number_json(number)
-    return None  # null, a list or an object
-
-
-_Read = tuple[str, str, datetime, dict[str, PropertyValue], str | None, str | None, str]
-"""An event read in one pass: key, name, timestamp, properties, customer id, external
-customer id, body hash."""
+_ANY_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+"""The receipt time of a record made only to be read as a :class:`ValidEvent`."""
