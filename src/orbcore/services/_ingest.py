@@ -257,9 +257,8 @@ class Ingestion:
                 opened = uow.backfills.get(backfill_id)
             late_ok = backfill or opened is not None
             checked = self._against_store(uow, checked, now, late_ok, customers)
-            ready = [
-                (i, event) for i, (event, problems) in enumerate(checked) if event and not problems
-            ]
+            as_read = checked is batch.checked  # the store found no problem
+            ready = batch.ready if as_read else _ready(checked)
             records = [event for _, event in ready]
             if opened is not None:
                 records, checked = _into_backfill(opened, records, ready, checked)
@@ -283,6 +282,8 @@ class Ingestion:
                 found = uow.events.find_many(repeated)
                 stored_in = {key: event.backfill_id for key, event in found.items()}
             uow.commit()
+        if as_read and opened is None and outcomes.count(AddOutcome.INSERTED) == len(outcomes):
+            return IngestReport(batch.accepted)  # made while the batch was read
         statuses = {i: outcome for (i, _), outcome in zip(ready, outcomes, strict=True)}
         if opened is not None:
             checked = _outside_backfill(opened, ready, outcomes, checked, stored_in)
@@ -309,7 +310,7 @@ class Ingestion:
     def _against_store(
         self,
         uow: UnitOfWork,
-        checked: Sequence[tuple[Event | None, Sequence[Problem]]],
+        checked: list[tuple[Event | None, Sequence[Problem]]],
         now: datetime,
         backfill: bool,
         customers: set[str],
@@ -318,7 +319,7 @@ class Ingestion:
         facts = _BatchFacts.load(uow, valid, not backfill, now - self.grace_period, customers)
         late_matters = not backfill and bool(facts.closed)
         if not late_matters and facts.all_known:
-            return list(checked)  # no event has a problem with the store
+            return checked  # no event has a problem with the store
         result = []
         for event, problems in checked:
             if event is not None and not problems:
@@ -334,12 +335,16 @@ class Ingestion:
 class _Checked(NamedTuple):
     """A batch checked without the store: each event's key, the event (as it will be
     stored) or its problems, and the indexes of the events whose key came before with
-    another body."""
+    another body. Made on the reading thread, with what storing the batch will need
+    where the store finds nothing more: the valid events by index, and the report when
+    every one of them is accepted."""
 
     keys: Sequence[str | None]
     checked: list[tuple[Event | None, Sequence[Problem]]]
     now: datetime
     conflicts: set[int]
+    ready: list[tuple[int, Event]]
+    accepted: tuple[EventResult, ...]
 
     @classmethod
     def of(
@@ -348,7 +353,21 @@ class _Checked(NamedTuple):
         checked: list[tuple[Event | None, Sequence[Problem]]],
         now: datetime,
     ) -> _Checked:
-        return cls(keys, checked, now, _conflicts_within(checked))
+        accepted, rejected = EventStatus.ACCEPTED, EventStatus.REJECTED
+        results = tuple(
+            EventResult(i, keys[i], rejected, tuple(problems))
+            if problems or event is None
+            else EventResult(i, keys[i], accepted)
+            for i, (event, problems) in enumerate(checked)
+        )
+        return cls(keys, checked, now, _conflicts_within(checked), _ready(checked), results)
+
+
+def _ready(
+    checked: Sequence[tuple[Event | None, Sequence[Problem]]],
+) -> list[tuple[int, Event]]:
+    """The events without problems, by index."""
+    return [(i, event) for i, (event, problems) in enumerate(checked) if event and not problems]
 
 
 @dataclass(frozen=True)
