@@ -269,9 +269,13 @@ class Ingestion:
                 return _rejected_batch(keys, checked, clashing)
             # Metrics are read after the insert, which waits for a metric being defined
             # to commit, so every event reaches the roll-ups of every metric once.
-            feed_rollups(
-                uow, [r for r, o in zip(records, outcomes, strict=True) if o is AddOutcome.INSERTED]
+            every_one = outcomes.count(AddOutcome.INSERTED) == len(outcomes)
+            stored = (
+                records
+                if every_one
+                else [r for r, o in zip(records, outcomes, strict=True) if o is AddOutcome.INSERTED]
             )
+            feed_rollups(uow, stored)
             stored_in: dict[str, str | None] = {}
             if opened is not None:
                 repeated = [
@@ -282,7 +286,7 @@ class Ingestion:
                 found = uow.events.find_many(repeated)
                 stored_in = {key: event.backfill_id for key, event in found.items()}
             uow.commit()
-        if as_read and opened is None and outcomes.count(AddOutcome.INSERTED) == len(outcomes):
+        if as_read and opened is None and every_one:
             return IngestReport(batch.accepted)  # made while the batch was read
         statuses = {i: outcome for (i, _), outcome in zip(ready, outcomes, strict=True)}
         if opened is not None:

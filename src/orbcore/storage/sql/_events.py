@@ -103,15 +103,19 @@ class SqlEventRepository(SqlRepository[Event]):
             for event in batch:
                 if not is_plain_record(event):
                     check_storable(event)
-        first: dict[str, int] = {}  # where each key first appears in the batch
-        for index, event in enumerate(batch):
-            first.setdefault(event.idempotency_key, index)
-        fresh = [batch[index] for index in first.values()]
-        if not fresh:
+        keys = list(map(_key, batch))
+        # Where each key first appears in the batch: written from the end, so that a
+        # key's first index is written last.
+        first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+        if not first:
             return []
+        fresh = batch if len(first) == len(batch) else [batch[i] for i in sorted(first.values())]
         with translated("add events"), _driver_errors_translated(self.connection):
             inserted = self._claim_keys(fresh)
-            new_events = [event for event in fresh if event.idempotency_key in inserted]
+            if len(inserted) == len(fresh):
+                new_events = fresh
+            else:
+                new_events = [event for event in fresh if event.idempotency_key in inserted]
             if new_events:
                 self._before_insert(new_events)
                 self._insert(new_events, plain)
