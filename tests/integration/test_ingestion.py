@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orbcore import VirtualClock
+from orbcore._json import dumps_exact
 from orbcore.billing import Customer, Invoice
 from orbcore.services import EventStatus, Ingestion
 from orbcore.storage import Query, Store, open_store
@@ -64,15 +66,23 @@ def test_a_conflict_inside_one_batch_rejects_it(store: Store) -> None:
     assert stored_keys(store) == []
 
 
-def test_timestamps_more_than_five_minutes_ahead_are_rejected(store: Store) -> None:
-    report = Ingestion(store, VirtualClock(NOW)).ingest(
-        [
-            event("soon", timestamp="2024-02-01T13:04:59Z"),
-            event("later", timestamp="2024-02-01T13:05:01Z"),
-        ]
-    )
-    assert [r.status for r in report.results] == [ACCEPTED, REJECTED]
+@pytest.mark.parametrize("api", ["ingest", "ingest_json", "ingest_json_stream"])
+def test_timestamps_more_than_five_minutes_ahead_are_rejected(store: Store, api: str) -> None:
+    batch = [
+        event("soon", timestamp="2024-02-01T13:04:59Z"),
+        event("later", timestamp="2024-02-01T13:05:01Z"),
+        event("also soon", timestamp="2024-02-01T14:04:59+01:00"),
+    ]
+    ingestion = Ingestion(store, VirtualClock(NOW))
+    if api == "ingest":
+        report = ingestion.ingest(batch)
+    elif api == "ingest_json":
+        report = ingestion.ingest_json([dumps_exact(raw) for raw in batch])
+    else:
+        (report,) = ingestion.ingest_json_stream([[dumps_exact(raw) for raw in batch]])
+    assert [r.status for r in report.results] == [ACCEPTED, REJECTED, ACCEPTED]
     assert "5 minutes in the future" in str(report.results[1].problems[0])
+    assert stored_keys(store) == ["also soon", "soon"]
 
 
 def test_unknown_customer_ids_are_rejected_and_unknown_external_ids_kept(store: Store) -> None:

@@ -232,14 +232,25 @@ class Ingestion:
         now = self.clock.now()
         read = self._json_reader.record
         keys: list[str | None] = []
-        checked: list[tuple[Event | None, Sequence[Problem]]] = []
+        found: list[Event | None] = []
+        problems: list[Sequence[Problem]] = []
         share = _SHARE_EVERY if beside_writer else 0
         for n, text in enumerate(batch, 1):
-            key, event, problems = read(text, now)
+            key, event, trouble = read(text, now)
             keys.append(key)
-            checked.append((None, problems) if event is None else self._timely(event, now))
+            found.append(event)
+            problems.append(trouble)
             if share and n % share == 0:
                 time.sleep(0)  # releases the lock; a waiting thread takes it
+        stamps = [event.timestamp for event in found if event is not None]
+        checked: list[tuple[Event | None, Sequence[Problem]]]
+        if stamps and max(stamps) > now + FUTURE_TOLERANCE:
+            checked = [
+                (None, trouble) if event is None else self._timely(event, now)
+                for event, trouble in zip(found, problems, strict=True)
+            ]
+        else:
+            checked = list(zip(found, problems, strict=True))
         return _Checked.of(keys, checked, now)
 
     def _store(
@@ -494,6 +505,9 @@ def _outside_backfill(
 
 def _conflicts_within(checked: Sequence[tuple[Event | None, Sequence[Problem]]]) -> set[int]:
     """Indexes of events whose key appears earlier in the batch with another body."""
+    keys = [event.idempotency_key for event, problems in checked if event and not problems]
+    if len(set(keys)) == len(keys):
+        return set()  # no key given twice
     first: dict[str, str] = {}
     conflicts = set()
     for index, (event, problems) in enumerate(checked):
