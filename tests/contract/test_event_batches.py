@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import Any
+
+import dateutil.tz
 
 from orbcore.events import Event
 from orbcore.storage import AddOutcome, Store
@@ -106,3 +109,24 @@ def test_outcomes_hold_whichever_way_a_run_of_batches_registers_its_keys(store: 
     assert sorted(list_all(store, "events"), key=lambda e: e.idempotency_key) == sorted(
         stored, key=lambda e: e.idempotency_key
     )
+
+
+def test_events_in_any_time_zone_are_stored(store: Store) -> None:
+    """Time zones that cannot be hashed (dateutil's) and offsets other than UTC are kept,
+    by their instant, in a batch with events in UTC."""
+    utc_event = event()
+    paris = event(
+        timestamp=datetime(2024, 3, 31, 12, 30, tzinfo=dateutil.tz.gettz("Europe/Paris")),
+        ingested_at=datetime(2024, 4, 1, tzinfo=dateutil.tz.tzutc()),
+    )
+    offset = event(
+        timestamp=datetime(2024, 2, 29, 23, 30, tzinfo=dateutil.tz.tzoffset(None, -3600))
+    )
+    with store.unit_of_work() as uow:
+        assert uow.events.add_many([utc_event, paris, offset]) == [INSERTED] * 3
+        uow.commit()
+    assert sorted(list_all(store, "events"), key=lambda e: e.idempotency_key) == [
+        utc_event,
+        paris,
+        offset,
+    ]

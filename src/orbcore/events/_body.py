@@ -12,7 +12,7 @@ import operator
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from itertools import chain
+from itertools import chain, repeat
 from json.encoder import encode_basestring  # json.dumps(text, ensure_ascii=False), in C
 from typing import TYPE_CHECKING
 
@@ -43,7 +43,6 @@ _timestamp = operator.attrgetter("timestamp")
 _ingested_at = operator.attrgetter("ingested_at")
 _properties = operator.attrgetter("properties")
 _tzinfo = operator.attrgetter("tzinfo")
-_UTC = frozenset({UTC})
 _EVENTS = frozenset({Event})
 _INSTANTS = frozenset({datetime})
 _DICTS = frozenset({dict})
@@ -103,7 +102,10 @@ def all_plain_records(events: Sequence[Event]) -> bool:
     if not set(map(type, instants)) <= _INSTANTS:
         return False
     # Aware: in UTC, as ingestion makes them, or with any offset at all.
-    if not set(map(_tzinfo, instants)) <= _UTC and None in map(datetime.utcoffset, instants):
+    # (Compared by identity: some time zones, dateutil's, cannot be hashed.)
+    if not all(map(operator.is_, map(_tzinfo, instants), repeat(UTC))) and None in map(
+        datetime.utcoffset, instants
+    ):
         return False
     if not set(map(type, chain.from_iterable(map(_record_texts, events)))) <= _TEXTS:
         return False

@@ -189,7 +189,7 @@ class SqlEventRepository(SqlRepository[Event]):
                 copy.set_types(_KEY_TYPES)
                 for row in map(_key_row, fresh):
                     copy.write_row(row)
-        except unique_violation:
+        except unique_violation:  # the savepoint is undone; the transaction goes on
             self._key_claims.repeated()
             return False
         return True
@@ -243,7 +243,8 @@ class KeyClaims:
     """How a store's event batches register their keys on PostgreSQL: by ``COPY`` while
     batches bring only new keys; after a batch that repeats one, by ``INSERT ... ON
     CONFLICT`` for the next ``AFTER_REPEAT`` batches, then by ``COPY`` again. Shared by the
-    store's units of work; a hint only, so threads need not agree on it."""
+    store's units of work and read and written without a lock: a hint only, whose races
+    change which way a batch goes, never its outcomes."""
 
     AFTER_REPEAT = 16
 

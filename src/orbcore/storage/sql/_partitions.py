@@ -11,6 +11,7 @@ import operator
 import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from itertools import repeat
 
 from sqlalchemy import Connection, Engine, text
 
@@ -19,7 +20,6 @@ __all__ = ["MonthlyPartitions", "month_of"]
 _LOCK_ID = 0x6F7262636F7265  # an advisory lock id for partition creation
 _zone = operator.attrgetter("tzinfo")
 _year_month = operator.attrgetter("year", "month")
-_UTC = frozenset({UTC})
 
 
 def month_of(instant: datetime) -> tuple[int, int]:
@@ -39,7 +39,9 @@ class MonthlyPartitions:
     def ensure(self, instants: Iterable[datetime]) -> None:
         """Make sure a partition exists for the month of each instant."""
         instants = list(instants)
-        if set(map(_zone, instants)) <= _UTC:  # as events are stored: year and month as is
+        # In UTC, as events are stored: year and month as they are. (Compared by identity:
+        # some time zones, dateutil's, cannot be hashed.)
+        if all(map(operator.is_, map(_zone, instants), repeat(UTC))):
             months = set(map(_year_month, instants)) - self._known
         else:
             months = {month_of(instant) for instant in instants} - self._known

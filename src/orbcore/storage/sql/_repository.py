@@ -198,10 +198,10 @@ class SqlRepository(Generic[R]):
 @functools.cache
 def _statements(
     collection: Collection[Any], table: Table
-) -> tuple[list[str], Select[Any], Select[Any]]:
+) -> tuple[tuple[str, ...], Select[Any], Select[Any]]:
     """The stored fields, and the statements that select all records and one by key.
     Built once per table: a unit of work makes its repositories anew, and constructing a
     statement costs more than running a cached one."""
-    fields = [name for name in collection.fields if name in table.c]
+    fields = tuple(name for name in collection.fields if name in table.c)
     select_all = select(*(table.c[name] for name in fields))
     return fields, select_all, select_all.where(table.c[collection.key] == bindparam("key"))
