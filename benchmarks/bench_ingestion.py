@@ -80,17 +80,7 @@ def stored_events(lines: list[str]) -> list[Event]:
         valid, problems = validate_event(json.loads(line, parse_float=Decimal))
         if valid is None:
             raise ValueError(f"the benchmark made a bad event: {problems}")
-        stored.append(
-            Event(
-                idempotency_key=valid.idempotency_key,
-                event_name=valid.event_name,
-                timestamp=valid.timestamp,
-                ingested_at=NOW,
-                body_hash=valid.body_hash,
-                customer_id=valid.customer_id,
-                properties=dict(valid.properties),
-            )
-        )
+        stored.append(valid.record(NOW))
     return stored
 
 

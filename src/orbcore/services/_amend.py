@@ -81,15 +81,9 @@ class Amendments:
             versions = _versions(uow, event_id)
             self._check_limit(uow, current, now)
             uow.events.update(dataclasses.replace(current, status=EventState.AMENDED.value))
-            version = Event(
+            version = dataclasses.replace(
+                valid.record(now),
                 idempotency_key=_version_key(event_id, len(versions) + 1),
-                event_name=valid.event_name,
-                timestamp=valid.timestamp,
-                ingested_at=now,
-                body_hash=valid.body_hash,
-                customer_id=valid.customer_id,
-                external_customer_id=valid.external_customer_id,
-                properties=dict(valid.properties),
                 amends=event_id,
                 backfill_id=current.backfill_id,
             )
