@@ -1,7 +1,7 @@
 """Ingestion throughput: JSON text to stored events, against a raw write of the same rows.
 
     python benchmarks/bench_ingestion.py [--events 100000] [--customers 100] [--postgres URL]
-        [--only memory sqlite postgresql] [--api ingest_json_stream]
+        [--only memory sqlite postgresql] [--api ingest_json_stream] [--processes 1]
 
 Each input line is one event in Orb's shape, as JSON text. orbcore's figure is the whole
 path, in batches of 1,000: decoding, validation, the customer and late-event checks,
@@ -11,7 +11,9 @@ is stored); ``--api ingest_json`` sends one batch at a time, and ``--api ingest`
 each line with ``json.loads(line, parse_float=Decimal)`` and calls ``Ingestion.ingest``.
 The same lines are then sent again, when every event is a duplicate. Each run has a fresh
 store whose customers exist and whose monthly partitions are attached before the clock
-starts.
+starts. With ``--processes N`` (PostgreSQL only), N processes send the batches, batch k
+from process k mod N, each through a store of its own on the same database, as N workers
+of a host would; the clock runs from when all are ready until the last is done.
 
 The baselines write the same stored rows, built beforehand, in the same batches with a
 commit after each, into a fresh database's ``events`` table (the same table, indexes and
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import multiprocessing
 import os
 import tempfile
 import time
@@ -141,6 +144,64 @@ def orbcore_figures(
     return best_of(run)
 
 
+def parallel_figures(
+    fresh: Runs, lines: list[str], events: list[Event], customers: int, api: str, processes: int
+) -> Any:
+    """orbcore's figures with ``processes`` processes, each with a store of its own on the
+    same database, sending its share of the batches (batch k to process k mod N); the
+    clock runs from the moment all are ready to the moment the last is done."""
+    context = multiprocessing.get_context("spawn")
+
+    def run() -> dict[str, float]:
+        url, drop = fresh()
+        store = open_store(url)
+        prepare(store, customers, events)
+        store.close()
+        shares: list[list[str]] = [[] for _ in range(processes)]
+        for n, batch in enumerate(batches(lines)):
+            shares[n % processes] += batch
+        ready, done = context.Barrier(processes + 1), context.Queue()
+        workers = [
+            context.Process(target=_worker, args=(url, share, api, ready, done)) for share in shares
+        ]
+        try:
+            for worker in workers:
+                worker.start()
+            figures = {}
+            for phase in ("new", "again"):
+                ready.wait()
+                started = time.perf_counter()
+                for _ in workers:
+                    failure = done.get()
+                    if failure:
+                        raise RuntimeError(failure)
+                figures[phase] = time.perf_counter() - started
+            return figures
+        finally:
+            for worker in workers:
+                worker.join(timeout=60)
+            drop()
+
+    return best_of(run)
+
+
+def _worker(url: str, lines: list[str], api: str, ready: Any, done: Any) -> None:
+    """One process of ``parallel_figures``: each phase starts at the barrier and ends
+    with a message, empty unless something went wrong."""
+    store = open_store(url)
+    try:
+        ingestion = Ingestion(store, VirtualClock(NOW))
+        for expected in (EventStatus.ACCEPTED, EventStatus.DUPLICATE):
+            ready.wait()
+            try:
+                ingest_all(ingestion, lines, expected, api)
+                done.put("")
+            except Exception as exc:  # reported to the parent, which stops
+                done.put(repr(exc))
+    finally:
+        store.close()
+
+
 def dict_figures(lines: list[str]) -> dict[str, float]:
     def run() -> dict[str, float]:
         kept: dict[str, object] = {}
@@ -233,6 +294,12 @@ def main() -> None:
         default="ingest_json_stream",
         help="how orbcore is called: ingest takes the lines decoded by json.loads",
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="on PostgreSQL, send the batches from this many processes, each with its store",
+    )
     args = parser.parse_args()
     lines = make_lines(args.events, args.customers)
     events = stored_events(lines)
@@ -243,6 +310,7 @@ def main() -> None:
         (
             f"{len(lines):,} events as JSON text, {args.customers:,} customers, batches of "
             f"{BATCH:,}, fastest of {REPEAT} runs, orbcore through {args.api}"
+            + (f" in {args.processes} processes on PostgreSQL" if args.processes > 1 else "")
         ),
         "",
         "| backend | orbcore: ingest from JSON | events/s | baseline | events/s | time ratio |",
@@ -271,7 +339,12 @@ def main() -> None:
             add("sqlite", ours, base, "executemany INSERT")
     if "postgresql" in args.only and args.postgres:
         postgres: str = args.postgres
-        ours = orbcore_figures(lambda: fresh_postgres(postgres), **work)
+        if args.processes > 1:
+            ours = parallel_figures(
+                lambda: fresh_postgres(postgres), processes=args.processes, **work
+            )
+        else:
+            ours = orbcore_figures(lambda: fresh_postgres(postgres), **work)
         base = postgres_copy_figures(lambda: fresh_postgres(postgres), events)
         add("postgresql", ours, base, "binary COPY")
     print("\n".join(table))
