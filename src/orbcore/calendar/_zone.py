@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import repeat
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from orbcore._errors import ValidationError
 
-__all__ = ["day_of", "ensure_aware", "local_midnight", "resolve_zone"]
+__all__ = ["all_in_utc", "day_of", "ensure_aware", "local_midnight", "resolve_zone"]
 
 
 def resolve_zone(timezone: str | ZoneInfo) -> ZoneInfo:
@@ -26,6 +29,16 @@ def resolve_zone(timezone: str | ZoneInfo) -> ZoneInfo:
         raise ValidationError.at(
             ("timezone",), f"{timezone!r} is not an IANA time zone name"
         ) from exc
+
+
+def all_in_utc(instants: Iterable[datetime]) -> bool:
+    """Whether every instant's zone is ``UTC`` itself, checked in C. Zones are compared by
+    identity: some, dateutil's, cannot be hashed, and an equal zone may be another
+    object (the answer is then ``False``, never wrong)."""
+    return all(map(operator.is_, map(_zone, instants), repeat(UTC)))
+
+
+_zone = operator.attrgetter("tzinfo")
 
 
 def ensure_aware(instant: datetime, field: str = "instant") -> datetime:

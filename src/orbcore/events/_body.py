@@ -10,13 +10,14 @@ import dataclasses
 import hashlib
 import operator
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
-from itertools import chain, repeat
+from itertools import chain
 from json.encoder import encode_basestring  # json.dumps(text, ensure_ascii=False), in C
 from typing import TYPE_CHECKING
 
 from orbcore._json import dumps_exact
+from orbcore.calendar._zone import all_in_utc
 from orbcore.events._records import Event
 from orbcore.money._numbers import EXACT
 
@@ -42,7 +43,6 @@ _record_texts = operator.attrgetter(
 _timestamp = operator.attrgetter("timestamp")
 _ingested_at = operator.attrgetter("ingested_at")
 _properties = operator.attrgetter("properties")
-_tzinfo = operator.attrgetter("tzinfo")
 _EVENTS = frozenset({Event})
 _INSTANTS = frozenset({datetime})
 _DICTS = frozenset({dict})
@@ -102,10 +102,7 @@ def all_plain_records(events: Sequence[Event]) -> bool:
     if not set(map(type, instants)) <= _INSTANTS:
         return False
     # Aware: in UTC, as ingestion makes them, or with any offset at all.
-    # (Compared by identity: some time zones, dateutil's, cannot be hashed.)
-    if not all(map(operator.is_, map(_tzinfo, instants), repeat(UTC))) and None in map(
-        datetime.utcoffset, instants
-    ):
+    if not all_in_utc(instants) and None in map(datetime.utcoffset, instants):
         return False
     if not set(map(type, chain.from_iterable(map(_record_texts, events)))) <= _TEXTS:
         return False

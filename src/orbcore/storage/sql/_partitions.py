@@ -11,14 +11,14 @@ import operator
 import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from itertools import repeat
 
 from sqlalchemy import Connection, Engine, text
+
+from orbcore.calendar._zone import all_in_utc
 
 __all__ = ["MonthlyPartitions", "month_of"]
 
 _LOCK_ID = 0x6F7262636F7265  # an advisory lock id for partition creation
-_zone = operator.attrgetter("tzinfo")
 _year_month = operator.attrgetter("year", "month")
 
 
@@ -39,9 +39,7 @@ class MonthlyPartitions:
     def ensure(self, instants: Iterable[datetime]) -> None:
         """Make sure a partition exists for the month of each instant."""
         instants = list(instants)
-        # In UTC, as events are stored: year and month as they are. (Compared by identity:
-        # some time zones, dateutil's, cannot be hashed.)
-        if all(map(operator.is_, map(_zone, instants), repeat(UTC))):
+        if all_in_utc(instants):  # as events are stored: year and month as they are
             months = set(map(_year_month, instants)) - self._known
         else:
             months = {month_of(instant) for instant in instants} - self._known
