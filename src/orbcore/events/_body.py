@@ -76,26 +76,13 @@ def is_plain_record(event: Event) -> bool:
     """Whether ``event`` is an :class:`Event` of texts, aware instants and flat
     properties (texts, booleans, integers, finite ``Decimal`` values), as ingestion makes
     them: the stores' checks of what they can keep pass such an event without a look."""
-    if type(event) is not Event:
-        return False
-    timestamp, ingested_at, properties = event.timestamp, event.ingested_at, event.properties
-    # Sets of types, made in C: stores ask this of every event they are given.
-    return (
-        type(timestamp) is datetime
-        and type(ingested_at) is datetime
-        and timestamp.utcoffset() is not None
-        and ingested_at.utcoffset() is not None
-        and set(map(type, _record_texts(event))) <= _TEXTS
-        and type(properties) is dict
-        and set(map(type, properties)) <= _NAMES
-        and set(map(type, values := properties.values())) <= _FLAT
-        and all(value.is_finite() for value in values if type(value) is Decimal)
-    )
+    return all_plain_records((event,))
 
 
 def all_plain_records(events: Sequence[Event]) -> bool:
-    """Whether :func:`is_plain_record` holds for every event: the same checks, each made
-    over the whole batch at once."""
+    """Whether :func:`is_plain_record` holds for every event. Stores ask this of every
+    batch they are given, so each check is made over the whole batch at once, with sets
+    of types made in C."""
     if not set(map(type, events)) <= _EVENTS:
         return False
     instants = [*map(_timestamp, events), *map(_ingested_at, events)]

@@ -15,7 +15,7 @@ from orbcore.events import (
     merge_rollups,
     partials_from_rollups,
 )
-from orbcore.events._body import is_plain_record
+from orbcore.events._body import all_plain_records, is_plain_record
 from orbcore.storage._ports import AddOutcome
 from orbcore.storage._values import detached
 from orbcore.storage.memory._repository import MemoryRepository
@@ -40,10 +40,13 @@ class MemoryEventRepository(MemoryRepository[Event]):
             ValidationError: an item is not an :class:`Event`; nothing is stored then.
         """
         self._journal.check()
-        plain = [is_plain_record(event) for event in events]
-        for event, checked in zip(events, plain, strict=True):
-            if not checked:
-                self._check_type(event)
+        if all_plain_records(events):
+            plain = [True] * len(events)
+        else:
+            plain = [is_plain_record(event) for event in events]
+            for event, checked in zip(events, plain, strict=True):
+                if not checked:
+                    self._check_type(event)
         return [self._add_one(e, p) for e, p in zip(events, plain, strict=True)]
 
     def lock_intake(self) -> None:
