@@ -41,23 +41,14 @@ class JsonEventReader:
         """Whether most events are read in one pass (msgspec is installed)."""
         return self._one_pass is not None
 
-    def read(self, text: object) -> tuple[str | None, ValidEvent | None, list[Problem]]:
-        """The event's key (if it has a text one), and the valid event or its problems.
-
-        Text that is not JSON has the problem ``is not valid JSON: ...``.
-        """
-        fast = self._one_pass
-        if fast is not None and type(text) in (str, bytes):
-            event = fast.event(text)  # type: ignore[arg-type]  # just checked
-            if event is not None:
-                return event.idempotency_key, event, []
-        return self._complete(text)
-
     def record(
         self, text: object, ingested_at: datetime
     ) -> tuple[str | None, Event | None, list[Problem]]:
-        """As :meth:`read`, but the event as a store keeps it, received at
-        ``ingested_at``."""
+        """The event's key (if it has a text one), and the event as a store keeps it,
+        received at ``ingested_at``, or its problems.
+
+        Text that is not JSON has the problem ``is not valid JSON: ...``.
+        """
         fast = self._one_pass
         if fast is not None and type(text) in (str, bytes):
             record = fast.record(text, ingested_at)  # type: ignore[arg-type]  # just checked

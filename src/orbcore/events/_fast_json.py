@@ -11,7 +11,7 @@ alike and lists every problem: this path only ever says "valid, and this is the 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from json.encoder import encode_basestring  # json.dumps(text, ensure_ascii=False), in C
 from typing import Any
@@ -23,7 +23,6 @@ from orbcore.events._records import Event, PropertyValue
 from orbcore.events._validation import (
     MAX_NUMBER_DIGITS,
     EventLimits,
-    ValidEvent,
     _plain_timestamp,
 )
 
@@ -59,8 +58,8 @@ def _number(text: str) -> Decimal:
 
 
 class JsonEvents:
-    """Turns the JSON text of an event into a :class:`ValidEvent` or a stored
-    :class:`Event`, or ``None`` when the complete path must decide.
+    """Turns the JSON text of an event into the :class:`Event` a store keeps, or ``None``
+    when the complete path must decide.
 
     Args:
         limits: the limits every event must respect.
@@ -70,24 +69,9 @@ class JsonEvents:
         self._limits = limits
         self._decode = msgspec.json.Decoder(_Wire, float_hook=_number).decode
 
-    def event(self, text: str | bytes) -> ValidEvent | None:
-        """The valid event ``text`` holds, or ``None`` (it may be valid all the same)."""
-        record = self.record(text, _ANY_TIME)
-        if record is None:
-            return None
-        event = ValidEvent(
-            record.idempotency_key,
-            record.event_name,
-            record.timestamp,
-            record.properties,
-            record.customer_id,
-            record.external_customer_id,
-        )
-        object.__setattr__(event, "_hash", record.body_hash)  # its cache, filled at once
-        return event
-
     def record(self, text: str | bytes, ingested_at: datetime) -> Event | None:
-        """``event(text).record(ingested_at)``, without the step between."""
+        """The event ``text`` holds, as a store keeps it, received at ``ingested_at``; or
+        ``None`` (it may be valid all the same)."""
         try:
             wire = self._decode(text)
         except (ValueError, RecursionError):  # msgspec's errors are ValueErrors
@@ -111,13 +95,11 @@ class JsonEvents:
         sent = wire.properties
         properties: dict[str, PropertyValue] = {}
         entries = ""
-        if sent:
+        if sent:  # decoded as a dict, or None
             read = self._properties(sent)
             if read is None:
                 return None
             properties, entries = read
-        elif sent is not None and type(sent) is not dict:
-            return None
         if timestamp is None or not self._fits(text, properties):
             return None
         body = body_text(name, timestamp, customer, external, entries)
@@ -176,7 +158,3 @@ class JsonEvents:
         size = len(text) if type(text) is bytes or text.isascii() else 4 * len(text)
         size += _NUMBER_GROWTH * len(properties)
         return size <= self._limits.max_payload_bytes
-
-
-_ANY_TIME = datetime(2000, 1, 1, tzinfo=UTC)
-"""The receipt time of a record made only to be read as a :class:`ValidEvent`."""
