@@ -133,6 +133,8 @@ class JsonEvents:
         longest_text = limits.max_string_length
         clean: dict[str, PropertyValue] = {}
         written: dict[str, str] = {}
+        # Each value written as _body.property_json writes it, inline: calling it costs
+        # about 8% of this reader's time. The tests hold both to the same body hash.
         for name, value in sent.items():
             kind = type(value)
             if kind is str:
