@@ -272,7 +272,7 @@ class Ingestion:
             ready = batch.ready if as_read else _ready(checked)
             records = [event for _, event in ready]
             if opened is not None:
-                records, checked = _into_backfill(opened, records, ready, checked)
+                records, checked = _into_backfill(opened, ready, checked)
                 ready = [(i, e) for i, e in ready if not checked[i][1]]
             outcomes = uow.events.add_many(records)
             clashing = {ready[n][0] for n, o in enumerate(outcomes) if o is AddOutcome.CONFLICT}
@@ -461,22 +461,20 @@ def _stored_unchanged(uow: UnitOfWork, event: Event) -> bool:
 
 def _into_backfill(
     backfill: Backfill,
-    records: list[Event],
     ready: list[tuple[int, Event]],
     checked: list[tuple[Event | None, Sequence[Problem]]],
 ) -> tuple[list[Event], list[tuple[Event | None, Sequence[Problem]]]]:
-    """The records that fit the backfill, stored pending in it; the others rejected."""
+    """The ready events that fit the backfill, stored pending in it; the others
+    rejected."""
     checked = list(checked)
     kept = []
-    for (index, event), record in zip(ready, records, strict=True):
-        problems = backfill_problems(backfill, record)
+    for index, event in ready:
+        problems = backfill_problems(backfill, event)
         if problems:
             checked[index] = (event, problems)
         else:
             kept.append(
-                dataclasses.replace(
-                    record, status=EventState.PENDING.value, backfill_id=backfill.id
-                )
+                dataclasses.replace(event, status=EventState.PENDING.value, backfill_id=backfill.id)
             )
     return kept, checked
 
