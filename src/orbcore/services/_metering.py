@@ -143,13 +143,8 @@ def quantities(
     if not (use_rollups and _rolled(metric)) or first >= last:
         return uow.usage.aggregate(metric, start, end, **who)
     refs = _refs(customer_id, external_customer_id)
-    parts = [uow.usage_rollups.partials(metric.id, first, last, refs, only_for=metric.aggregation)]
-    need = metric.aggregation
-    if start < first:
-        parts.append(uow.usage.partials(metric, start, first, only_for=need, **who))
-    if last < end:
-        parts.append(uow.usage.partials(metric, last, end, only_for=need, **who))
-    return _finished(metric, parts)
+    rolled = uow.usage_rollups.partials(metric.id, first, last, refs, only_for=metric.aggregation)
+    return _finished(metric, [rolled, *_edges(uow, metric, (start, first, last, end), who)])
 
 
 def quantities_many(
@@ -186,14 +181,28 @@ def quantities_many(
     for customer, external in customers:
         parts = [rolled[ref] for ref in refs[customer] if ref in rolled]
         who = {"customer_id": customer, "external_customer_id": external}
-        if start < first:
-            parts.append(
-                uow.usage.partials(metric, start, first, only_for=metric.aggregation, **who)
-            )
-        if last < end:
-            parts.append(uow.usage.partials(metric, last, end, only_for=metric.aggregation, **who))
+        parts += _edges(uow, metric, (start, first, last, end), who)
         found[customer] = _finished(metric, parts)
     return found
+
+
+def _edges(
+    uow: UnitOfWork,
+    metric: BillableMetric,
+    bounds: tuple[datetime, datetime, datetime, datetime],
+    who: Mapping[str, str | None],
+) -> list[dict[GroupKey, Partial]]:
+    """The partials of a period's partial first and last hours, from the events: those
+    of ``[start, first)`` and ``[last, end)``, where ``[first, last)`` holds its whole
+    hours (given by ``bounds``: start, first, last, end)."""
+    start, first, last, end = bounds
+    need = metric.aggregation
+    edges = []
+    if start < first:
+        edges.append(uow.usage.partials(metric, start, first, only_for=need, **who))
+    if last < end:
+        edges.append(uow.usage.partials(metric, last, end, only_for=need, **who))
+    return edges
 
 
 def _refs(customer_id: str | None, external_customer_id: str | None) -> list[str]:

@@ -140,4 +140,4 @@ class MemoryUsageRollupRepository(MemoryRepository[UsageRollup]):
         rows = self._table.rows.values()
         for rollup in rollups_in(rows, metric_id, start, end, customer_refs):
             mine.setdefault(rollup.customer_id, []).append(rollup)
-        return {ref: partials_from_rollups(rows) for ref, rows in mine.items()}
+        return {ref: partials_from_rollups(theirs) for ref, theirs in mine.items()}
