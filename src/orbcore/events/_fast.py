@@ -9,6 +9,7 @@ the complete way, so both decide alike and report the same problems.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -41,6 +42,12 @@ class JsonEventReader:
         """Whether most events are read in one pass (msgspec is installed)."""
         return self._one_pass is not None
 
+    @property
+    def one_pass_record(self) -> Callable[[str | bytes, datetime], Event | None] | None:
+        """The one-pass path alone, where msgspec is installed: the event ``text`` holds,
+        as :meth:`record` gives it; or ``None``, and :meth:`complete_record` decides."""
+        return None if self._one_pass is None else self._one_pass.record
+
     def record(
         self, text: object, ingested_at: datetime
     ) -> tuple[str | None, Event | None, list[Problem]]:
@@ -54,6 +61,12 @@ class JsonEventReader:
             record = fast.record(text, ingested_at)  # type: ignore[arg-type]  # just checked
             if record is not None:
                 return record.idempotency_key, record, []
+        return self.complete_record(text, ingested_at)
+
+    def complete_record(
+        self, text: object, ingested_at: datetime
+    ) -> tuple[str | None, Event | None, list[Problem]]:
+        """:meth:`record` the complete way, whatever is installed."""
         key, event, problems = self._complete(text)
         return key, (None if event is None else event.record(ingested_at)), problems
 

@@ -31,6 +31,9 @@ texts = st.text(max_size=10) | st.sampled_from(ODD_TEXTS)
 printable = st.text(
     st.characters(categories=("L", "N", "P", "S")) | st.just(" "), min_size=1, max_size=10
 ) | st.sampled_from([" ", "  ", "\u00e9t\u00e9", "\U0001f600"])
+# Names met again and again, so that a reader's remembered layouts are used; with braces,
+# which the layouts' templates must keep as text.
+property_names = st.sampled_from(["bytes", "region", "{0}", "a{", "}b", "{}"])
 # Numbers as JSON writes them: whole, with a fraction, with an exponent, and the names
 # json.loads reads as floats.
 number_texts = st.one_of(
@@ -93,7 +96,8 @@ def event_texts(draw: st.DrawFn) -> str | bytes:
     ]
     if draw(st.booleans()):
         properties = [
-            (mostly(printable, texts), scalar_json(draw)) for _ in range(draw(st.integers(0, 5)))
+            (mostly(printable | property_names, texts), scalar_json(draw))
+            for _ in range(draw(st.integers(0, 5)))
         ]
         fields.append(("properties", object_json(draw, properties)))
     extra = mostly(st.just([]), st.sampled_from([["extra"], ["customer_id"], ["properties"]]))
@@ -147,6 +151,42 @@ def test_the_one_pass_path_reads_every_text_as_the_complete_path(
 def test_anything_else_is_read_alike(value: object, limit: EventLimits) -> None:
     fast, complete = read_both(value, limit)
     assert fast == complete
+
+
+@settings(max_examples=300)
+@given(st.lists(event_texts(), min_size=2, max_size=12), limits)
+def test_one_reader_reads_a_run_of_texts_as_each_is_read_alone(
+    run: list[str | bytes], limit: EventLimits
+) -> None:
+    reader = JsonEventReader(limit)
+    for text in run:
+        assert repr(reader.record(text, NOW)) == read_both(text, limit)[1]
+
+
+def test_property_names_in_any_order_make_one_body_and_a_reader_remembers_few_layouts() -> None:
+    from orbcore.events._fast_json import _LAYOUTS_KEPT, JsonEvents
+
+    reader = JsonEvents(EventLimits())
+    first = reader.record(PLAIN.replace('"ms"', '"{0}"'), NOW)
+    turned = reader.record(
+        PLAIN.replace('"ms"', '"{0}"').replace(
+            '"bytes": 1024, "{0}": 12.50', '"{0}": 12.50, "bytes": 1024'
+        ),
+        NOW,
+    )
+    assert first is not None
+    assert turned is not None
+    assert turned.properties == first.properties
+    assert list(turned.properties) == ["{0}", "bytes", "region", "cached"]  # as sent
+    assert turned.body_hash == first.body_hash
+    changed = reader.record(PLAIN.replace('"ms"', '"{0}"').replace("12.50", "12.5001"), NOW)
+    assert changed is not None
+    assert changed.body_hash != first.body_hash
+    complete = JsonEventReader(EventLimits(), one_pass=False)
+    for n in range(_LAYOUTS_KEPT + 10):
+        text = PLAIN.replace('"ms"', f'"ms_{n}"')
+        assert reader.record(text, NOW) == complete.record(text, NOW)[1]
+        assert len(reader._layouts) <= _LAYOUTS_KEPT
 
 
 PLAIN = (
