@@ -251,47 +251,13 @@ def sqlite_insert_figures(fresh: Runs, events: list[Event]) -> dict[str, float]:
     return best_of(run)
 
 
-def postgres_copy_figures(fresh: Runs, events: list[Event]) -> dict[str, float]:
-    rows = [
-        tuple(
-            dumps_exact(value) if name == "properties" else value
-            for name, value in ((name, getattr(event, name)) for name in COLUMNS)
-        )
-        for event in events
-    ]
-
-    def run() -> dict[str, float]:
-        from psycopg.types.json import set_json_dumps
-
-        url, drop = fresh()
-        store = SqlStore(url)
-        connection = store.engine.raw_connection()
-        try:
-            store._prepare_events(events)
-            driver: Any = connection.driver_connection
-            started = time.perf_counter()
-            for batch in batches(rows):
-                with driver.cursor() as cursor:
-                    set_json_dumps(lambda text: text, context=cursor)  # rows hold JSON text
-                    with cursor.copy(COPY) as copy:
-                        copy.set_types(COPY_TYPES)
-                        for row in batch:
-                            copy.write_row(row)
-                driver.commit()
-            return {"raw": time.perf_counter() - started}
-        finally:
-            connection.close()
-            store.close()
-            drop()
-
-    return best_of(run)
-
-
-def postgres_floor_figures(fresh: Runs, events: list[Event]) -> dict[str, float]:
-    """The statements the PostgreSQL store sends for a batch of new events, with nothing
-    else: in each transaction a savepoint, the keys by binary ``COPY`` into
-    ``event_keys``, its release, and the events by binary ``COPY``, from rows built
-    before the clock starts. What storing costs before any of orbcore's own work."""
+def postgres_copy_figures(
+    fresh: Runs, events: list[Event], *, with_keys: bool = False
+) -> dict[str, float]:
+    """The baseline's binary ``COPY`` of the events. ``with_keys``: the store's own
+    statements for a batch of new keys instead, with nothing else: in each transaction a
+    savepoint, the keys by binary ``COPY`` into ``event_keys``, its release, then the
+    events' ``COPY``; what storing costs in this design before any of orbcore's work."""
     rows = [
         tuple(
             dumps_exact(value) if name == "properties" else value
@@ -314,12 +280,13 @@ def postgres_floor_figures(fresh: Runs, events: list[Event]) -> dict[str, float]
             for start in range(0, len(rows), BATCH):
                 with driver.cursor() as cursor:
                     set_json_dumps(lambda text: text, context=cursor)  # rows hold JSON text
-                    cursor.execute("SAVEPOINT batch")
-                    with cursor.copy(COPY_KEYS) as copy:
-                        copy.set_types(KEY_TYPES)
-                        for row in keys[start : start + BATCH]:
-                            copy.write_row(row)
-                    cursor.execute("RELEASE SAVEPOINT batch")
+                    if with_keys:
+                        cursor.execute("SAVEPOINT batch")
+                        with cursor.copy(COPY_KEYS) as copy:
+                            copy.set_types(KEY_TYPES)
+                            for row in keys[start : start + BATCH]:
+                                copy.write_row(row)
+                        cursor.execute("RELEASE SAVEPOINT batch")
                     with cursor.copy(COPY) as copy:
                         copy.set_types(COPY_TYPES)
                         for row in rows[start : start + BATCH]:
@@ -399,7 +366,7 @@ def main() -> None:
             ours = orbcore_figures(lambda: fresh_postgres(postgres), **work)
         base = postgres_copy_figures(lambda: fresh_postgres(postgres), events)
         add("postgresql", ours, base, "binary COPY")
-        floor = postgres_floor_figures(lambda: fresh_postgres(postgres), events)
+        floor = postgres_copy_figures(lambda: fresh_postgres(postgres), events, with_keys=True)
         table.append(
             f"| postgresql | its statements alone (keys and events by COPY, rows built "
             f"beforehand) | {len(lines) / floor['raw']:,.0f} | binary COPY | "
