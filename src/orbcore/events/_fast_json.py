@@ -71,11 +71,13 @@ class JsonEvents:
     def __init__(self, limits: EventLimits) -> None:
         self._limits = limits
         self._decode = msgspec.json.Decoder(_Wire, float_hook=_number).decode
-        self._layouts: dict[tuple[str, ...], str | None] = {}
+        self._layouts: dict[tuple[str, ...], str] = {}
 
     def record(self, text: str | bytes, ingested_at: datetime) -> Event | None:
         """The event ``text`` holds, as a store keeps it, received at ``ingested_at``; or
         ``None`` (it may be valid all the same)."""
+        if len(text) > self._limits.max_payload_bytes:
+            return None  # its compact JSON may still fit: the complete path decides
         try:
             wire = self._decode(text)
         except (ValueError, RecursionError):  # msgspec's errors are ValueErrors
@@ -115,9 +117,10 @@ class JsonEvents:
 
     def _properties(self, sent: dict[str, Any]) -> tuple[dict[str, PropertyValue], str] | None:
         """The clean properties, and their entries in the canonical body."""
-        layout = self._layouts.get(tuple(sent), "")
-        if layout == "":
-            layout = self._layout(tuple(sent))
+        if len(sent) > self._limits.max_properties:
+            return None
+        names = tuple(sent)
+        layout = self._layouts.get(names) or self._layout(names)
         if layout is None:
             return None
         longest_text = self._limits.max_string_length
@@ -146,23 +149,21 @@ class JsonEvents:
     def _layout(self, names: tuple[str, ...]) -> str | None:
         """A template of the canonical entries of properties with these names, in the
         order sent, for ``str.format`` to fill with their values; ``None`` if a name breaks
-        the limits. Remembered for the next events, which mostly have the same names."""
+        the limits. Remembered for the next events, which mostly have the same names; only
+        names within the limits are, so what is kept stays small."""
         limits = self._limits
-        fits = (
-            len(names) <= limits.max_properties
-            and min(map(len, names)) > 0
+        if not (
+            min(map(len, names)) > 0
             and max(map(len, names)) <= limits.max_property_name_length
             and all(map(str.isprintable, names))
             and not any(map(str.isspace, names))
+        ):
+            return None
+        position = {name: n for n, name in enumerate(names)}
+        layout = ",".join(
+            encode_basestring(name).replace("{", "{{").replace("}", "}}") + f":{{{position[name]}}}"
+            for name in sorted(names)
         )
-        layout = None
-        if fits:
-            position = {name: n for n, name in enumerate(names)}
-            layout = ",".join(
-                encode_basestring(name).replace("{", "{{").replace("}", "}}")
-                + f":{{{position[name]}}}"
-                for name in sorted(names)
-            )
         if len(self._layouts) >= _LAYOUTS_KEPT:
             self._layouts.clear()
         self._layouts[names] = layout

@@ -153,14 +153,41 @@ def test_anything_else_is_read_alike(value: object, limit: EventLimits) -> None:
     assert fast == complete
 
 
+@st.composite
+def resent_in_another_order(draw: st.DrawFn) -> list[str]:
+    """A plain event, then the same with its properties in other orders and other values."""
+    names = draw(st.lists(property_names | printable, min_size=1, max_size=4, unique=True))
+    run = []
+    for _ in range(draw(st.integers(2, 4))):
+        order = draw(st.permutations(names))
+        values = [draw(st.sampled_from(['"a"', "1", "2.50", "true"])) for _ in order]
+        properties = ", ".join(f"{json.dumps(n)}: {v}" for n, v in zip(order, values, strict=True))
+        run.append(
+            '{"idempotency_key": "k", "event_name": "e", "customer_id": "c", '
+            f'"timestamp": "2024-03-10T17:30:00Z", "properties": {{{properties}}}}}'
+        )
+    return run
+
+
 @settings(max_examples=300)
-@given(st.lists(event_texts(), min_size=2, max_size=12), limits)
+@given(st.lists(event_texts(), min_size=2, max_size=12) | resent_in_another_order(), limits)
 def test_one_reader_reads_a_run_of_texts_as_each_is_read_alone(
     run: list[str | bytes], limit: EventLimits
 ) -> None:
     reader = JsonEventReader(limit)
     for text in run:
         assert repr(reader.record(text, NOW)) == read_both(text, limit)[1]
+
+
+def test_a_reader_remembers_no_names_that_break_the_limits() -> None:
+    from orbcore.events._fast_json import JsonEvents
+
+    reader = JsonEvents(EventLimits(max_properties=3, max_property_name_length=5))
+    too_many = PLAIN.replace('"cached": false', '"cached": false, "more": 1')
+    too_long = PLAIN.replace('"region"', '"regions"')
+    assert reader.record(too_many, NOW) is None
+    assert reader.record(too_long, NOW) is None
+    assert reader._layouts == {}
 
 
 def test_property_names_in_any_order_make_one_body_and_a_reader_remembers_few_layouts() -> None:
@@ -176,13 +203,14 @@ def test_property_names_in_any_order_make_one_body_and_a_reader_remembers_few_la
     )
     assert first is not None
     assert turned is not None
+    complete = JsonEventReader(EventLimits(), one_pass=False)
+    assert first == complete.record(PLAIN.replace('"ms"', '"{0}"'), NOW)[1]
     assert turned.properties == first.properties
     assert list(turned.properties) == ["{0}", "bytes", "region", "cached"]  # as sent
     assert turned.body_hash == first.body_hash
     changed = reader.record(PLAIN.replace('"ms"', '"{0}"').replace("12.50", "12.5001"), NOW)
     assert changed is not None
     assert changed.body_hash != first.body_hash
-    complete = JsonEventReader(EventLimits(), one_pass=False)
     for n in range(_LAYOUTS_KEPT + 10):
         text = PLAIN.replace('"ms"', f'"ms_{n}"')
         assert reader.record(text, NOW) == complete.record(text, NOW)[1]
