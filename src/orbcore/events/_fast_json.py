@@ -10,7 +10,6 @@ alike and lists every problem: this path only ever says "valid, and this is the 
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from datetime import datetime
 from decimal import Decimal
@@ -20,7 +19,7 @@ from typing import Any
 import msgspec
 
 from orbcore.events._body import _number_json, body_text
-from orbcore.events._records import Event, PropertyValue
+from orbcore.events._records import Event, PropertyValue, new_event
 from orbcore.events._validation import (
     MAX_NUMBER_DIGITS,
     EventLimits,
@@ -113,7 +112,7 @@ class JsonEvents:
             digest = hashlib.sha256(body.encode()).hexdigest()
         except UnicodeEncodeError:  # a lone surrogate: the complete path names it
             return None
-        return _event(key, name, timestamp, ingested_at, digest, customer, external, properties)
+        return new_event(key, name, timestamp, ingested_at, digest, customer, external, properties)
 
     def _properties(self, sent: dict[str, Any]) -> tuple[dict[str, PropertyValue], str] | None:
         """The clean properties, and their entries in the canonical body."""
@@ -175,61 +174,3 @@ class JsonEvents:
         size = len(text) if type(text) is bytes or text.isascii() else 4 * len(text)
         size += _NUMBER_GROWTH * len(properties)
         return size <= self._limits.max_payload_bytes
-
-
-_GIVEN = (
-    "idempotency_key",
-    "event_name",
-    "timestamp",
-    "ingested_at",
-    "body_hash",
-    "customer_id",
-    "external_customer_id",
-    "properties",
-)
-_SETTERS = {field.name: getattr(Event, field.name).__set__ for field in dataclasses.fields(Event)}
-(
-    _SET_KEY,
-    _SET_NAME,
-    _SET_TIMESTAMP,
-    _SET_INGESTED_AT,
-    _SET_HASH,
-    _SET_CUSTOMER,
-    _SET_EXTERNAL,
-    _SET_PROPERTIES,
-) = (_SETTERS[name] for name in _GIVEN)
-_DEFAULTS = [
-    (_SETTERS[field.name], field.default)
-    for field in dataclasses.fields(Event)
-    if field.name not in _GIVEN
-]
-if any(default is dataclasses.MISSING for _, default in _DEFAULTS):
-    raise TypeError("_event gives every Event field without a plain default")
-_new = object.__new__
-
-
-def _event(
-    key: str,
-    name: str,
-    timestamp: datetime,
-    ingested_at: datetime,
-    body_hash: str,
-    customer: str | None,
-    external: str | None,
-    properties: dict[str, PropertyValue],
-) -> Event:
-    """``Event(idempotency_key=key, ...)``, the other fields at their defaults, made with
-    the slots' own setters: a frozen dataclass sets each field through
-    ``object.__setattr__``, which takes twice as long."""
-    event: Event = _new(Event)
-    _SET_KEY(event, key)
-    _SET_NAME(event, name)
-    _SET_TIMESTAMP(event, timestamp)
-    _SET_INGESTED_AT(event, ingested_at)
-    _SET_HASH(event, body_hash)
-    _SET_CUSTOMER(event, customer)
-    _SET_EXTERNAL(event, external)
-    _SET_PROPERTIES(event, properties)
-    for setter, default in _DEFAULTS:
-        setter(event, default)
-    return event

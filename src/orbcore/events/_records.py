@@ -12,7 +12,15 @@ from typing import Any
 
 from orbcore.money._numbers import exact_add
 
-__all__ = ["Backfill", "Event", "EventState", "PropertyValue", "UsageRollup", "merge_rollups"]
+__all__ = [
+    "Backfill",
+    "Event",
+    "EventState",
+    "PropertyValue",
+    "UsageRollup",
+    "merge_rollups",
+    "new_event",
+]
 
 PropertyValue = str | Decimal | bool
 """An event property: a string, an exact number or a boolean; never nested."""
@@ -57,6 +65,65 @@ class Event:
     backfill_id: str | None = None
     amends: str | None = None
     replaced_by: str | None = None
+
+
+_GIVEN = (
+    "idempotency_key",
+    "event_name",
+    "timestamp",
+    "ingested_at",
+    "body_hash",
+    "customer_id",
+    "external_customer_id",
+    "properties",
+)
+_SETTERS = {spec.name: getattr(Event, spec.name).__set__ for spec in dataclasses.fields(Event)}
+(
+    _SET_KEY,
+    _SET_NAME,
+    _SET_TIMESTAMP,
+    _SET_INGESTED_AT,
+    _SET_HASH,
+    _SET_CUSTOMER,
+    _SET_EXTERNAL,
+    _SET_PROPERTIES,
+) = (_SETTERS[name] for name in _GIVEN)
+_DEFAULTS = [
+    (_SETTERS[spec.name], spec.default)
+    for spec in dataclasses.fields(Event)
+    if spec.name not in _GIVEN
+]
+if any(default is dataclasses.MISSING for _, default in _DEFAULTS):
+    raise TypeError("new_event gives every Event field without a plain default")
+_new = object.__new__
+
+
+def new_event(
+    key: str,
+    name: str,
+    timestamp: datetime,
+    ingested_at: datetime,
+    body_hash: str,
+    customer: str | None,
+    external: str | None,
+    properties: dict[str, PropertyValue],
+) -> Event:
+    """``Event(idempotency_key=key, ...)``, the other fields at their defaults: a new
+    event as ingestion stores it. Made with the slots' own setters: a frozen dataclass
+    sets each field through ``object.__setattr__``, which takes twice as long, and
+    ingestion makes one for every event it reads."""
+    event: Event = _new(Event)
+    _SET_KEY(event, key)
+    _SET_NAME(event, name)
+    _SET_TIMESTAMP(event, timestamp)
+    _SET_INGESTED_AT(event, ingested_at)
+    _SET_HASH(event, body_hash)
+    _SET_CUSTOMER(event, customer)
+    _SET_EXTERNAL(event, external)
+    _SET_PROPERTIES(event, properties)
+    for setter, default in _DEFAULTS:
+        setter(event, default)
+    return event
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -22,7 +22,7 @@ from typing import Any, TypeGuard
 
 from orbcore._errors import Problem
 from orbcore.events._body import body_hash
-from orbcore.events._records import Event, PropertyValue
+from orbcore.events._records import Event, PropertyValue, new_event
 
 __all__ = [
     "MAX_NUMBER_DIGITS",
@@ -99,15 +99,15 @@ class ValidEvent:
 
     def record(self, ingested_at: datetime) -> Event:
         """The event as a store keeps it, received at ``ingested_at``."""
-        return Event(
-            idempotency_key=self.idempotency_key,
-            event_name=self.event_name,
-            timestamp=self.timestamp,
-            ingested_at=ingested_at,
-            body_hash=self.body_hash,
-            customer_id=self.customer_id,
-            external_customer_id=self.external_customer_id,
-            properties=dict(self.properties),
+        return new_event(
+            self.idempotency_key,
+            self.event_name,
+            self.timestamp,
+            ingested_at,
+            self.body_hash,
+            self.customer_id,
+            self.external_customer_id,
+            dict(self.properties),
         )
 
 
