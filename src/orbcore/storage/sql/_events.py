@@ -290,7 +290,7 @@ def _values(event: Event, instant: Callable[[datetime], object]) -> tuple[object
         event.event_name,
         event.customer_id,
         event.external_customer_id,
-        _flat_json(event.properties) or dumps_exact(event.properties),
+        _properties_json(event.properties),
         instant(event.ingested_at),
         event.body_hash,
         event.status,
