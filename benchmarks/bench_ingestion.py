@@ -10,19 +10,19 @@ default through ``Ingestion.ingest_json_stream`` (a batch is decoded while the o
 is stored); ``--api ingest_json`` sends one batch at a time, and ``--api ingest`` decodes
 each line with ``json.loads(line, parse_float=Decimal)`` and calls ``Ingestion.ingest``.
 The same lines are then sent again, when every event is a duplicate. Each run has a fresh
-store whose customers exist and whose monthly partitions are attached before the clock
-starts. With ``--processes N`` (PostgreSQL only), N processes send the batches, batch k
-from process k mod N, each through a store of its own on the same database, as N workers
-of a host would; the clock runs from when all are ready until the last is done.
+store whose customers exist before the clock starts. With ``--processes N`` (PostgreSQL
+only), N processes send the batches, batch k from process k mod N, each through a store of
+its own on the same database, as N workers of a host would; the clock runs from when all
+are ready until the last is done.
 
 The baselines write the same stored rows, built beforehand, in the same batches with a
 commit after each, into a fresh database's ``events`` table (the same table, indexes and
 partitions): on PostgreSQL with psycopg's binary ``COPY``; on SQLite with the driver's
 ``executemany`` of one ``INSERT``, the values already in SQLite's column formats. For the
 memory store the baseline parses the lines into a dict by key. On PostgreSQL a last row
-times the store's own statements for a batch of new keys with nothing else (a savepoint,
-the keys by binary ``COPY`` into ``event_keys``, the events by binary ``COPY``), rows built
-beforehand: the least storing can cost in this design. Each figure is the fastest of three
+times the store's own statements for a batch of new keys with nothing else (a savepoint
+and the events by binary ``COPY``), rows built beforehand: the least storing can cost in
+this design. Each figure is the fastest of three
 runs. Prints a Markdown table.
 """
 
@@ -60,8 +60,6 @@ NOW = START + timedelta(days=62)
 COLUMNS = [column.name for column in events_table.columns]
 COPY = f"COPY events ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)"
 COPY_TYPES = ["timestamptz", "text", "text", "text", "text", "jsonb", "timestamptz"] + ["text"] * 5
-COPY_KEYS = "COPY event_keys (idempotency_key, body_hash, timestamp) FROM STDIN (FORMAT BINARY)"
-KEY_TYPES = ["text", "text", "timestamptz"]
 INSERT = f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 
 Runs = Callable[[], tuple[str, Callable[[], None]]]
@@ -108,8 +106,6 @@ def prepare(store: Store, customers: int, events: list[Event]) -> None:
         for n in range(customers):
             uow.customers.add(Customer(id=f"cus_{n:05d}", name=f"Customer {n}", created_at=START))
         uow.commit()
-    if isinstance(store, SqlStore):  # partitions exist before timing, as they would
-        store._prepare_events(events)
 
 
 def ingest_all(ingestion: Ingestion, lines: list[str], expected: EventStatus, api: str) -> float:
@@ -252,12 +248,12 @@ def sqlite_insert_figures(fresh: Runs, events: list[Event]) -> dict[str, float]:
 
 
 def postgres_copy_figures(
-    fresh: Runs, events: list[Event], *, with_keys: bool = False
+    fresh: Runs, events: list[Event], *, savepoint: bool = False
 ) -> dict[str, float]:
-    """The baseline's binary ``COPY`` of the events. ``with_keys``: the store's own
-    statements for a batch of new keys instead, with nothing else: in each transaction a
-    savepoint, the keys by binary ``COPY`` into ``event_keys``, its release, then the
-    events' ``COPY``; what storing costs in this design before any of orbcore's work."""
+    """The baseline's binary ``COPY`` of the events. ``savepoint``: the store's own
+    statements for a batch of new keys instead, with nothing else: in each transaction
+    the events' ``COPY`` under a savepoint, then its release; what storing costs in this
+    design before any of orbcore's work."""
     rows = [
         tuple(
             dumps_exact(value) if name == "properties" else value
@@ -265,7 +261,6 @@ def postgres_copy_figures(
         )
         for event in events
     ]
-    keys = [(e.idempotency_key, e.body_hash, e.timestamp) for e in events]
 
     def run() -> dict[str, float]:
         from psycopg.types.json import set_json_dumps
@@ -274,23 +269,19 @@ def postgres_copy_figures(
         store = SqlStore(url)
         connection = store.engine.raw_connection()
         try:
-            store._prepare_events(events)
             driver: Any = connection.driver_connection
             started = time.perf_counter()
             for start in range(0, len(rows), BATCH):
                 with driver.cursor() as cursor:
                     set_json_dumps(lambda text: text, context=cursor)  # rows hold JSON text
-                    if with_keys:
+                    if savepoint:
                         cursor.execute("SAVEPOINT batch")
-                        with cursor.copy(COPY_KEYS) as copy:
-                            copy.set_types(KEY_TYPES)
-                            for row in keys[start : start + BATCH]:
-                                copy.write_row(row)
-                        cursor.execute("RELEASE SAVEPOINT batch")
                     with cursor.copy(COPY) as copy:
                         copy.set_types(COPY_TYPES)
                         for row in rows[start : start + BATCH]:
                             copy.write_row(row)
+                    if savepoint:
+                        cursor.execute("RELEASE SAVEPOINT batch")
                 driver.commit()
             return {"raw": time.perf_counter() - started}
         finally:
@@ -366,9 +357,9 @@ def main() -> None:
             ours = orbcore_figures(lambda: fresh_postgres(postgres), **work)
         base = postgres_copy_figures(lambda: fresh_postgres(postgres), events)
         add("postgresql", ours, base, "binary COPY")
-        floor = postgres_copy_figures(lambda: fresh_postgres(postgres), events, with_keys=True)
+        floor = postgres_copy_figures(lambda: fresh_postgres(postgres), events, savepoint=True)
         table.append(
-            f"| postgresql | its statements alone (keys and events by COPY, rows built "
+            f"| postgresql | its statements alone (savepoint and COPY, rows built "
             f"beforehand) | {len(lines) / floor['raw']:,.0f} | binary COPY | "
             f"{len(lines) / base['raw']:,.0f} | {floor['raw'] / base['raw']:.1f} |"
         )

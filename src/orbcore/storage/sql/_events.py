@@ -1,14 +1,14 @@
-"""Events in SQL: the key register guards idempotency; events may be partitioned.
+"""Events in SQL: the table's primary key, the idempotency key, guards idempotency.
 
-A batch costs a few statements whatever its size. Its keys are registered with
-``INSERT ... ON CONFLICT DO NOTHING RETURNING``: the unique key decides which are new, in
-the unit of work's transaction. Only the new events are then written, and the keys that
-were not new are looked up at once, to tell duplicates from conflicts. On PostgreSQL
-through psycopg the events go by binary ``COPY``, and so do the keys while batches bring
-only new ones (under a savepoint: a key that exists fails the ``COPY``, and the batch then
-registers its keys as three arrays in one ``INSERT ... ON CONFLICT``, as the next few
-batches do; see :class:`KeyClaims`). Elsewhere the keys go in multi-row ``INSERT``
-statements and the events by ``executemany``.
+A batch costs a few statements whatever its size. Its events go in key order, so that
+concurrent batches that share keys wait for each other instead of deadlocking. On
+PostgreSQL through psycopg they go by binary ``COPY`` while batches bring only new keys,
+under a savepoint: a key that exists fails the ``COPY``, the savepoint undoes it, and the
+batch goes the careful way, as the next few batches do (see :class:`CopyFirst`). The
+careful way looks up the keys, writes the events whose keys were not found (by ``COPY`` or
+``INSERT ... ON CONFLICT DO NOTHING`` on PostgreSQL, by ``executemany`` on SQLite, whose
+units of work run one at a time), and looks up again any key another unit of work stored
+meanwhile; the stored body hashes tell duplicates from conflicts.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from json.encoder import encode_basestring  # json.dumps(text, ensure_ascii=Fals
 from typing import Any
 
 from sqlalchemy import Connection, Row, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 
 from orbcore._errors import ConflictError, StorageError
 from orbcore._json import dumps_exact
@@ -33,36 +33,23 @@ from orbcore.storage._collections import COLLECTIONS
 from orbcore.storage._ports import AddOutcome
 from orbcore.storage._values import check_storable
 from orbcore.storage.sql._repository import SqlRepository
-from orbcore.storage.sql._tables import event_keys, events
+from orbcore.storage.sql._tables import events
 from orbcore.storage.sql._translate import translated
 from orbcore.storage.sql._types import Document, UtcDateTime
 
-__all__ = ["KeyClaims", "SqlEventRepository"]
+__all__ = ["CopyFirst", "SqlEventRepository"]
 
 # Keys per IN list: well under SQLite's limit of bound parameters.
 _CHUNK = 500
 _COLUMNS = tuple(column.name for column in events.columns)
 
-# In key order (the arrays come sorted), so that concurrent batches that share keys wait
-# for each other instead of deadlocking.
-_CLAIM = """
-INSERT INTO event_keys (idempotency_key, body_hash, timestamp)
-SELECT k, h, t FROM unnest(%(keys)b::text[], %(hashes)b::text[], %(times)b::timestamptz[])
-    WITH ORDINALITY AS batch (k, h, t, n)
-ORDER BY n
-ON CONFLICT (idempotency_key) DO NOTHING
-RETURNING idempotency_key
-"""
 _HASHES = """
-SELECT idempotency_key, body_hash FROM event_keys WHERE idempotency_key = ANY(%(keys)b::text[])
+SELECT idempotency_key, body_hash FROM events WHERE idempotency_key = ANY(%(keys)b::text[])
 """
 _COPY = f"COPY events ({', '.join(_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
 _PG_TYPES: dict[type[Any], str] = {Document: "jsonb", UtcDateTime: "timestamptz"}
 _COPY_TYPES = [_PG_TYPES.get(type(column.type), "text") for column in events.columns]
-_COPY_KEYS = "COPY event_keys (idempotency_key, body_hash, timestamp) FROM STDIN (FORMAT BINARY)"
-_KEY_TYPES = ["text", "text", "timestamptz"]
 _key = operator.attrgetter("idempotency_key")
-_key_row = operator.attrgetter("idempotency_key", "body_hash", "timestamp")
 _row = operator.attrgetter(*_COLUMNS)  # the columns are named as the event's fields
 _INSERT = f"INSERT INTO events ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
@@ -71,14 +58,10 @@ class SqlEventRepository(SqlRepository[Event]):
     """Events, unique by idempotency key across all time."""
 
     def __init__(
-        self,
-        connection: Callable[[], Connection],
-        before_insert: Callable[[Sequence[Event]], None],
-        key_claims: KeyClaims | None = None,
+        self, connection: Callable[[], Connection], copy_first: CopyFirst | None = None
     ) -> None:
         super().__init__(COLLECTIONS["events"], events, connection)
-        self._before_insert = before_insert
-        self._key_claims = KeyClaims() if key_claims is None else key_claims
+        self._copy_first = CopyFirst() if copy_first is None else copy_first
 
     def from_row(self, row: Row[Any] | Mapping[str, Any]) -> Event:
         event = super().from_row(row)
@@ -111,16 +94,7 @@ class SqlEventRepository(SqlRepository[Event]):
             return []
         fresh = batch if len(first) == len(batch) else [batch[i] for i in sorted(first.values())]
         with translated("add events"), _driver_errors_translated(self.connection):
-            inserted = self._claim_keys(fresh)
-            if len(inserted) == len(fresh):
-                new_events = fresh
-            else:
-                new_events = [event for event in fresh if event.idempotency_key in inserted]
-            if new_events:
-                self._before_insert(new_events)
-                self._insert(new_events, plain)
-            repeated = [key for key in first if key not in inserted]
-            known = self._stored_hashes(repeated) if repeated else {}
+            inserted, known = self._insert_new(sorted(fresh, key=_key), plain)
         if len(inserted) == len(batch):  # every key new, none given twice
             return [AddOutcome.INSERTED] * len(batch)
         outcomes = []
@@ -142,84 +116,64 @@ class SqlEventRepository(SqlRepository[Event]):
             with translated("lock event intake"):
                 # Conflicts with the ROW EXCLUSIVE lock every insert takes, and with
                 # itself, so two holders never wait on each other's inserts.
-                self.connection.execute(text("LOCK TABLE event_keys IN SHARE ROW EXCLUSIVE MODE"))
+                self.connection.execute(text("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE"))
 
-    def _claim_keys(self, fresh: Sequence[Event]) -> set[str]:
-        """Register the keys, in sorted order; return those that were new."""
-        fresh = sorted(fresh, key=_key)
-        if self._copying():
-            if self._key_claims.copy_first() and self._copied_keys(fresh):
-                return set(map(_key, fresh))
-            arrays = {
-                "keys": [e.idempotency_key for e in fresh],
-                "hashes": [e.body_hash for e in fresh],
-                "times": [e.timestamp for e in fresh],
-            }
-            return set(self.connection.exec_driver_sql(_CLAIM, arrays).scalars())
-        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
+    def _insert_new(self, fresh: Sequence[Event], plain: bool) -> tuple[set[str], dict[str, str]]:
+        """Store the events, in key order, whose keys are not stored yet. Return the keys
+        stored now, and the body hash stored under each of the others."""
+        if self._copying() and self._copy_first.now() and self._copied(fresh, plain):
+            return set(map(_key, fresh)), {}
+        known = self._stored_hashes(list(map(_key, fresh)))
+        new = [event for event in fresh if event.idempotency_key not in known]
+        inserted = self._insert_if_new(new, plain) if new else set()
+        if len(inserted) < len(new):  # stored meanwhile by another unit of work
+            missed = [key for key in map(_key, new) if key not in inserted]
+            known.update(self._stored_hashes(missed))
+        return inserted, known
+
+    def _insert_if_new(self, new: Sequence[Event], plain: bool) -> set[str]:
+        """Store the events whose keys are still not stored; return their keys."""
+        connection = self.connection
+        if self._copying() and self._copied(new, plain):
+            return set(map(_key, new))
+        if connection.dialect.name == "sqlite":
+            # Units of work run one at a time: the keys looked up are not stored. The
+            # column types' own conversions, without a statement's per-row overhead.
+            dialect = connection.dialect
+            as_text = UtcDateTime().process_bind_param
+            rows = [_values(event, lambda instant: as_text(instant, dialect)) for event in new]
+            connection.exec_driver_sql(_INSERT, rows)
+            return set(map(_key, new))
         statement = (
-            dialect.insert(event_keys)
+            postgresql.insert(events)
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(event_keys.c.idempotency_key)
+            .returning(events.c.idempotency_key)
         )
-        rows = [
-            {
-                "idempotency_key": e.idempotency_key,
-                "body_hash": e.body_hash,
-                "timestamp": e.timestamp,
-            }
-            for e in fresh
-        ]
         # Many rows with RETURNING: SQLAlchemy sends multi-row INSERTs (insertmanyvalues).
-        return set(self.connection.execute(statement, rows).scalars())
+        return set(connection.execute(statement, [self.to_row(e) for e in new]).scalars())
 
-    def _copied_keys(self, fresh: Sequence[Event]) -> bool:
-        """Register the keys by ``COPY``, under a savepoint, if every one is new: the
-        usual case, at well under the cost of ``INSERT ... ON CONFLICT``. False if one
-        was not; nothing is then registered, and the next batches go the other way."""
+    def _copied(self, new: Sequence[Event], plain: bool) -> bool:
+        """Store the events by binary ``COPY`` under a savepoint, if no key is stored yet:
+        the usual case, at well under the cost of ``INSERT ... ON CONFLICT``. False if one
+        was; nothing is then stored, and the next batches go the careful way first."""
+        from psycopg.types.json import set_json_dumps  # on PostgreSQL through psycopg only
+
         connection = self.connection
         unique_violation: type[Exception] = connection.dialect.loaded_dbapi.errors.UniqueViolation
         driver: Any = connection.connection.driver_connection
         try:
-            with (
-                connection.begin_nested(),
-                driver.cursor() as cursor,
-                cursor.copy(_COPY_KEYS) as copy,
-            ):
-                copy.set_types(_KEY_TYPES)
-                for row in map(_key_row, fresh):
-                    copy.write_row(row)
+            with connection.begin_nested(), driver.cursor() as cursor:
+                # JSONB keeps numbers by value: plain properties need no mark of a Decimal.
+                dumps = _plain_json if plain and _plain_json is not None else _properties_json
+                set_json_dumps(dumps, context=cursor)
+                with cursor.copy(_COPY) as copy:
+                    copy.set_types(_COPY_TYPES)
+                    for row in map(_row, new):
+                        copy.write_row(row)
         except unique_violation:  # the savepoint is undone; the transaction goes on
-            self._key_claims.repeated()
+            self._copy_first.repeated()
             return False
         return True
-
-    def _insert(self, new_events: Sequence[Event], plain: bool) -> None:
-        dialect = self.connection.dialect
-        if self._copying():
-            self._copy(new_events, plain)
-        elif dialect.name == "sqlite":
-            # The column types' own conversions, without a statement's per-row overhead.
-            as_text = UtcDateTime().process_bind_param
-            rows = [
-                _values(event, lambda instant: as_text(instant, dialect)) for event in new_events
-            ]
-            self.connection.exec_driver_sql(_INSERT, rows)
-        else:
-            self.connection.execute(events.insert(), [self.to_row(e) for e in new_events])
-
-    def _copy(self, new_events: Sequence[Event], plain: bool) -> None:
-        from psycopg.types.json import set_json_dumps  # on PostgreSQL through psycopg only
-
-        driver: Any = self.connection.connection.driver_connection
-        with driver.cursor() as cursor:
-            # JSONB keeps numbers by value: plain properties need no mark of a Decimal.
-            dumps = _plain_json if plain and _plain_json is not None else _properties_json
-            set_json_dumps(dumps, context=cursor)
-            with cursor.copy(_COPY) as copy:
-                copy.set_types(_COPY_TYPES)
-                for row in map(_row, new_events):
-                    copy.write_row(row)
 
     def _stored_hashes(self, keys: Sequence[str]) -> dict[str, str]:
         if self._copying():
@@ -228,8 +182,8 @@ class SqlEventRepository(SqlRepository[Event]):
         found: dict[str, str] = {}
         for start in range(0, len(keys), _CHUNK):
             chunk = keys[start : start + _CHUNK]
-            statement = select(event_keys.c.idempotency_key, event_keys.c.body_hash).where(
-                event_keys.c.idempotency_key.in_(chunk)
+            statement = select(events.c.idempotency_key, events.c.body_hash).where(
+                events.c.idempotency_key.in_(chunk)
             )
             found.update({key: digest for key, digest in self.connection.execute(statement)})
         return found
@@ -239,28 +193,28 @@ class SqlEventRepository(SqlRepository[Event]):
         return self.connection.dialect.driver == "psycopg"
 
 
-class KeyClaims:
-    """How a store's event batches register their keys on PostgreSQL: by ``COPY`` while
-    batches bring only new keys; after a batch that repeats one, by ``INSERT ... ON
-    CONFLICT`` for the next ``AFTER_REPEAT`` batches, then by ``COPY`` again. Shared by the
-    store's units of work and read and written without a lock: a hint only, whose races
-    change which way a batch goes, never its outcomes."""
+class CopyFirst:
+    """Whether a store's event batches try ``COPY`` first on PostgreSQL: yes while
+    batches bring only new keys; after a batch that repeats one, not for the next
+    ``AFTER_REPEAT`` batches, which look their keys up first. Shared by the store's units
+    of work and read and written without a lock: a hint only, whose races change which
+    way a batch goes, never its outcomes."""
 
     AFTER_REPEAT = 16
 
     def __init__(self) -> None:
-        self._insert_batches = 0
+        self._careful_batches = 0
 
-    def copy_first(self) -> bool:
+    def now(self) -> bool:
         """Whether the next batch tries ``COPY`` first."""
-        if self._insert_batches > 0:
-            self._insert_batches -= 1
+        if self._careful_batches > 0:
+            self._careful_batches -= 1
             return False
         return True
 
     def repeated(self) -> None:
         """A batch repeated a key."""
-        self._insert_batches = self.AFTER_REPEAT
+        self._careful_batches = self.AFTER_REPEAT
 
 
 def _plain_json_encoder() -> Callable[[Any], bytes] | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, Self
 
@@ -13,7 +12,7 @@ from sqlalchemy.pool import StaticPool
 from orbcore._errors import StorageError, ValidationError
 from orbcore._json import dumps_exact, loads_exact
 from orbcore.billing import BalanceTransaction, CreditBlock, Customer, Plan, Price, Subscription
-from orbcore.events import Backfill, BillableMetric, Event
+from orbcore.events import Backfill, BillableMetric
 from orbcore.storage._collections import COLLECTIONS
 from orbcore.storage._ports import (
     EventRepository,
@@ -24,7 +23,7 @@ from orbcore.storage._ports import (
     UsageQueries,
     UsageRollupRepository,
 )
-from orbcore.storage.sql._events import KeyClaims, SqlEventRepository
+from orbcore.storage.sql._events import CopyFirst, SqlEventRepository
 from orbcore.storage.sql._extras import (
     SqlLedgerRepository,
     SqlOutboxRepository,
@@ -33,7 +32,6 @@ from orbcore.storage.sql._extras import (
 from orbcore.storage.sql._invoices import SqlInvoiceRepository
 from orbcore.storage.sql._metrics import SqlMetricRepository
 from orbcore.storage.sql._migrate import upgrade
-from orbcore.storage.sql._partitions import MonthlyPartitions
 from orbcore.storage.sql._repository import SqlRepository
 from orbcore.storage.sql._tables import TABLES
 from orbcore.storage.sql._usage import SqlUsageQueries, register_sqlite_functions
@@ -70,10 +68,7 @@ class SqlStore:
             raise ValidationError.at(("url",), f"not a database URL: {url!r}") from exc
         self._engine = _engine(parsed.render_as_string(hide_password=False))
         self._url = parsed.render_as_string(hide_password=True)
-        self._partitions: MonthlyPartitions | None = None
-        self._key_claims = KeyClaims()
-        if self._engine.dialect.name == "postgresql":
-            self._partitions = MonthlyPartitions(self._engine)
+        self._copy_first = CopyFirst()
         if migrate:
             self.migrate()
 
@@ -93,15 +88,11 @@ class SqlStore:
 
     def unit_of_work(self) -> SqlUnitOfWork:
         """A new unit of work on its own connection."""
-        return SqlUnitOfWork(self._engine, self._prepare_events, self._key_claims)
+        return SqlUnitOfWork(self._engine, self._copy_first)
 
     def close(self) -> None:
         """Dispose of the connection pool."""
         self._engine.dispose()
-
-    def _prepare_events(self, events: Sequence[Event]) -> None:
-        if self._partitions is not None:
-            self._partitions.ensure(event.timestamp for event in events)
 
     def __repr__(self) -> str:
         return f"SqlStore({self._url!r})"
@@ -150,7 +141,7 @@ def _sqlite_begin(connection: Connection) -> None:
 class SqlUnitOfWork:
     """A transaction on one connection; every repository shares it."""
 
-    def __init__(self, engine: Engine, prepare_events: Any, key_claims: KeyClaims) -> None:
+    def __init__(self, engine: Engine, copy_first: CopyFirst) -> None:
         self._engine = engine
         self._connection: Connection | None = None
         connection = self._active
@@ -165,7 +156,7 @@ class SqlUnitOfWork:
         self.credit_blocks: Repository[CreditBlock] = generic("credit_blocks")
         self.balance_transactions: Repository[BalanceTransaction] = generic("balance_transactions")
         self.webhook_endpoints: Repository[WebhookEndpoint] = generic("webhook_endpoints")
-        self.events: EventRepository = SqlEventRepository(connection, prepare_events, key_claims)
+        self.events: EventRepository = SqlEventRepository(connection, copy_first)
         self.billable_metrics: Repository[BillableMetric] = SqlMetricRepository(connection)
         self.backfills: Repository[Backfill] = generic("backfills")
         self.usage_rollups: UsageRollupRepository = SqlUsageRollupRepository(connection)

@@ -133,21 +133,11 @@ subscriptions = Table(
     Index(None, "customer_id", "created_at"),
 )
 
-# Idempotency keys live in a table of their own so that they are unique across all time
-# even where the events table is partitioned by month (a partitioned table can only be
-# unique on keys that include the partition column).
-event_keys = Table(
-    "event_keys",
-    metadata,
-    Column("idempotency_key", _key(KEY), primary_key=True),
-    Column("body_hash", Text, nullable=False),
-    Column("timestamp", UtcDateTime, nullable=False),
-)
-
 events = Table(
     "events",
     metadata,
-    Column("timestamp", UtcDateTime, primary_key=True),
+    Column("timestamp", UtcDateTime, nullable=False),
+    # Unique across all time: the primary key is what makes ingestion idempotent.
     Column("idempotency_key", _key(KEY), primary_key=True),
     Column("event_name", String(KEY), nullable=False),
     Column("customer_id", String(ID)),
@@ -161,8 +151,6 @@ events = Table(
     Column("replaced_by", String(ID)),
     Index(None, "customer_id", "timestamp"),
     Index(None, "external_customer_id", "timestamp"),
-    Index(None, "idempotency_key"),
-    postgresql_partition_by="RANGE (timestamp)",
 )
 
 billable_metrics = Table(
