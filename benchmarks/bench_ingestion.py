@@ -16,8 +16,8 @@ its own on the same database, as N workers of a host would; the clock runs from 
 are ready until the last is done.
 
 The baselines write the same stored rows, built beforehand, in the same batches with a
-commit after each, into a fresh database's ``events`` table (the same table, indexes and
-partitions): on PostgreSQL with psycopg's binary ``COPY``; on SQLite with the driver's
+commit after each, into a fresh database's ``events`` table (the same table and
+indexes): on PostgreSQL with psycopg's binary ``COPY``; on SQLite with the driver's
 ``executemany`` of one ``INSERT``, the values already in SQLite's column formats. For the
 memory store the baseline parses the lines into a dict by key. On PostgreSQL a last row
 times the store's own statements for a batch of new keys with nothing else (a savepoint
