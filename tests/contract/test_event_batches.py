@@ -83,11 +83,11 @@ def test_a_rolled_back_batch_leaves_no_events_and_frees_its_keys(store: Store) -
     assert list_all(store, "events") == batch[:1]
 
 
-def test_outcomes_hold_whichever_way_a_run_of_batches_registers_its_keys(store: Store) -> None:
+def test_outcomes_hold_whichever_way_a_run_of_batches_goes(store: Store) -> None:
     """New keys, then a repeat, then new keys for longer than a repeat's effect lasts,
-    then a repeat again: PostgreSQL registers keys by COPY while they are new and by
-    INSERT ... ON CONFLICT for a while after a repeat; each batch's outcomes and the
-    stored events are the same either way."""
+    then a repeat again: PostgreSQL tries COPY first while keys are new and looks the
+    keys up first for a while after a repeat; each batch's outcomes and the stored events
+    are the same either way."""
     stored: list[Event] = []
     plan = [["new", "new"], ["old", "new"]] + [["new"]] * 20 + [["new", "old", "old-other"]]
     for kinds in plan:

@@ -109,7 +109,10 @@ def test_events_move_into_one_table_unique_by_key_and_back(url: str) -> None:
         store.migrate()
         assert "event_keys" not in _tables(engine)
         primary = sqlalchemy.inspect(engine).get_pk_constraint("events")
-        assert primary["constrained_columns"] == ["idempotency_key"]
+        assert (primary["name"], primary["constrained_columns"]) == (
+            "pk_events",
+            ["idempotency_key"],
+        )
         if engine.dialect.name == "postgresql":
             assert not _partitioned(engine)
         with store.unit_of_work() as uow:
@@ -135,6 +138,9 @@ def test_events_move_into_one_table_unique_by_key_and_back(url: str) -> None:
             )
             assert count.scalar_one() == len(STORED) + 1
         assert keys == {e.idempotency_key: e.body_hash for e in [*STORED, _event(99)]}
+        primary = sqlalchemy.inspect(engine).get_pk_constraint("events")
+        assert primary["name"] == "pk_events"
+        assert primary["constrained_columns"] == ["timestamp", "idempotency_key"]
         if engine.dialect.name == "postgresql":
             assert _partitioned(engine)
 

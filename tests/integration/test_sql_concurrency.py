@@ -199,13 +199,13 @@ def event_at(key: str, timestamp: datetime) -> Event:
     )
 
 
-def test_a_new_month_can_be_added_while_events_of_another_are_in_flight(
+def test_events_of_other_months_go_in_while_a_unit_of_work_holds_its_own(
     store: SqlStore,
 ) -> None:
     with store.unit_of_work() as holding:
         holding.events.add_many([event_at("jan", datetime(2024, 1, 5, tzinfo=UTC))])
         assert len(holding.events.list()) == 1
-        # The same unit of work and another one each need a month not seen before.
+        # The same unit of work and another one each store a month not seen before.
         holding.events.add_many([event_at("jul-2031", datetime(2031, 7, 5, tzinfo=UTC))])
         finished = threading.Event()
 
@@ -229,3 +229,48 @@ def test_a_new_month_can_be_added_while_events_of_another_are_in_flight(
     if store.engine.dialect.name == "postgresql":
         expected.add("mar-2035")
     assert keys == expected
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("careful", [False, True], ids=["copy first", "keys looked up first"])
+@pytest.mark.parametrize("same_body", [True, False], ids=["duplicate", "conflict"])
+def test_a_key_stored_by_another_unit_of_work_meanwhile_is_reported_not_stored_twice(
+    fresh_postgres_url: str, careful: bool, same_body: bool
+) -> None:
+    """One unit of work stores a key and has not committed when another sends the same
+    key: the second waits, then reports a duplicate or conflict from the stored body,
+    stores its other events, and the key is stored once, whichever way it went first."""
+    store = SqlStore(fresh_postgres_url)
+    try:
+        first = event_at("k", datetime(2024, 1, 5, tzinfo=UTC))
+        again = first if same_body else dataclasses.replace(first, body_hash="other")
+        other = event_at("n", datetime(2024, 1, 6, tzinfo=UTC))
+        outcomes: list[list[AddOutcome]] = []
+        started = threading.Event()
+
+        def second() -> None:
+            if careful:
+                store._copy_first.repeated()  # the lookup runs before k is committed
+            with store.unit_of_work() as uow:
+                started.set()
+                outcomes.append(uow.events.add_many([again, other]))
+                uow.commit()
+
+        with store.unit_of_work() as holding:
+            assert holding.events.add_many([first]) == [AddOutcome.INSERTED]
+            thread = threading.Thread(target=second)
+            thread.start()
+            assert started.wait(timeout=30)
+            thread.join(timeout=0.5)
+            assert thread.is_alive()  # waiting for this unit of work's key
+            holding.commit()
+        thread.join(timeout=30)
+        expected = AddOutcome.DUPLICATE if same_body else AddOutcome.CONFLICT
+        assert outcomes == [[expected, AddOutcome.INSERTED]]
+        with store.unit_of_work() as uow:
+            assert {e.idempotency_key: e.body_hash for e in uow.events.list()} == {
+                "k": first.body_hash,
+                "n": other.body_hash,
+            }
+    finally:
+        store.close()

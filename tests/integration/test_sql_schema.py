@@ -24,9 +24,19 @@ def differences(engine: sqlalchemy.Engine) -> list[object]:
     return list(diff)
 
 
+def primary_keys_named(engine: sqlalchemy.Engine) -> bool:
+    """Whether every table's primary key has the name the naming convention gives it,
+    which comparing with the table definitions does not check."""
+    inspector = sqlalchemy.inspect(engine)
+    names = {table: inspector.get_pk_constraint(table)["name"] for table in metadata.tables}
+    assert names == {table: f"pk_{table}" for table in metadata.tables}
+    return True
+
+
 def test_sqlite_migrations_match_the_tables(tmp_path: Path) -> None:
     store = SqlStore(f"sqlite:///{tmp_path}/schema.db")
     assert differences(store.engine) == []
+    assert primary_keys_named(store.engine)
     tables = set(sqlalchemy.inspect(store.engine).get_table_names())
     assert tables == set(metadata.tables) | {VERSION_TABLE}
     store.close()
@@ -36,6 +46,7 @@ def test_sqlite_migrations_match_the_tables(tmp_path: Path) -> None:
 def test_postgres_migrations_match_the_tables(fresh_postgres_url: str) -> None:
     store = SqlStore(fresh_postgres_url)
     assert differences(store.engine) == []
+    assert primary_keys_named(store.engine)
     with store.engine.connect() as connection:
         partitioned = connection.execute(
             sqlalchemy.text("SELECT count(*) FROM pg_partitioned_table")

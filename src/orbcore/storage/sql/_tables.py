@@ -1,5 +1,5 @@
-"""The SQL schema: one table per collection, plus invoice lines, the invoice number
-counters and the event key register. Migrations must produce exactly this (a test checks).
+"""The SQL schema: one table per collection, plus invoice lines and the invoice number
+counters. Migrations must produce exactly this (a test checks).
 """
 
 from __future__ import annotations
@@ -151,6 +151,7 @@ events = Table(
     Column("replaced_by", String(ID)),
     Index(None, "customer_id", "timestamp"),
     Index(None, "external_customer_id", "timestamp"),
+    Index(None, "timestamp", "idempotency_key"),  # a period across customers, in order
 )
 
 billable_metrics = Table(
