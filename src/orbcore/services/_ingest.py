@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from itertools import count, repeat
 from typing import NamedTuple
 
 from orbcore._clock import Clock
@@ -57,6 +58,26 @@ class EventResult:
     idempotency_key: str | None
     status: EventStatus
     problems: tuple[Problem, ...] = ()
+
+
+_new_result = object.__new__
+_RESULT_SETTERS = {
+    spec.name: getattr(EventResult, spec.name).__set__ for spec in dataclasses.fields(EventResult)
+}
+_SET_INDEX, _SET_KEY, _SET_STATUS, _SET_PROBLEMS = (
+    _RESULT_SETTERS[name] for name in ("index", "idempotency_key", "status", "problems")
+)
+
+
+def _accepted(index: int, key: str) -> EventResult:
+    """``EventResult(index, key, EventStatus.ACCEPTED)``, made with the slots' setters
+    (one per event of a batch; see :func:`orbcore.events._records.new_event`)."""
+    result: EventResult = _new_result(EventResult)
+    _SET_INDEX(result, index)
+    _SET_KEY(result, key)
+    _SET_STATUS(result, EventStatus.ACCEPTED)
+    _SET_PROBLEMS(result, ())
+    return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +262,7 @@ class Ingestion:
         found: list[Event | None] = []
         problems: list[Sequence[Problem]] = []
         share = 0 if storing is None else _SHARE_EVERY
+        every_one_valid = True
         for n, text in enumerate(batch, 1):
             event = None
             if one_pass is not None and type(text) in _TEXTS:
@@ -250,6 +272,7 @@ class Ingestion:
                 found.append(event)
                 problems.append(_NO_PROBLEMS)
             else:
+                every_one_valid = False
                 key, event, trouble = complete(text, now)
                 keys.append(key)
                 found.append(event)
@@ -261,7 +284,10 @@ class Ingestion:
                     time.sleep(0)  # releases the lock; a waiting thread takes it
         stamps = [event.timestamp for event in found if event is not None]
         checked: list[tuple[Event | None, Sequence[Problem]]]
-        if stamps and max(stamps) > now + FUTURE_TOLERANCE:
+        future = bool(stamps) and max(stamps) > now + FUTURE_TOLERANCE
+        if every_one_valid and not future:
+            return _Checked.of_valid(keys, found, now)  # type: ignore[arg-type]  # no None
+        if future:
             checked = [
                 (None, trouble) if event is None else self._timely(event, now)
                 for event, trouble in zip(found, problems, strict=True)
@@ -393,6 +419,16 @@ class _Checked(NamedTuple):
             for i, (event, problems) in enumerate(checked)
         )
         return cls(keys, checked, now, _conflicts_within(checked), _ready(checked), results)
+
+    @classmethod
+    def of_valid(cls, keys: Sequence[str], events: Sequence[Event], now: datetime) -> _Checked:
+        """``of`` for a batch whose events all passed, each without problems."""
+        checked: list[tuple[Event | None, Sequence[Problem]]]
+        checked = list(zip(events, repeat(_NO_PROBLEMS)))
+        unique = len(set(keys)) == len(keys)
+        conflicts = set() if unique else _conflicts_within(checked)
+        results = tuple(map(_accepted, count(), keys))
+        return cls(keys, checked, now, conflicts, list(enumerate(events)), results)
 
 
 def _ready(
