@@ -20,6 +20,7 @@ __all__ = [
     "UsageRollup",
     "merge_rollups",
     "new_event",
+    "slot_setters",
 ]
 
 PropertyValue = str | Decimal | bool
@@ -77,7 +78,16 @@ _GIVEN = (
     "external_customer_id",
     "properties",
 )
-_SETTERS = {spec.name: getattr(Event, spec.name).__set__ for spec in dataclasses.fields(Event)}
+
+
+def slot_setters(cls: type) -> dict[str, Callable[[Any, Any], None]]:
+    """Each field's slot setter, by name, of a slotted dataclass. They set a frozen
+    instance's fields directly, where the dataclass's own ``__init__`` goes through
+    ``object.__setattr__``: for code that makes one instance per event."""
+    return {spec.name: getattr(cls, spec.name).__set__ for spec in dataclasses.fields(cls)}
+
+
+_SETTERS = slot_setters(Event)
 (
     _SET_KEY,
     _SET_NAME,

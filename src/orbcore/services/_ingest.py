@@ -23,6 +23,7 @@ from orbcore._clock import Clock
 from orbcore._errors import Problem
 from orbcore.events import Backfill, Event, EventLimits, EventState, validate_event
 from orbcore.events._fast import JsonEventReader
+from orbcore.events._records import slot_setters
 from orbcore.services._backfill import backfill_problems
 from orbcore.services._metering import feed_rollups
 from orbcore.storage import AddOutcome, Store, UnitOfWork
@@ -61,9 +62,7 @@ class EventResult:
 
 
 _new_result = object.__new__
-_RESULT_SETTERS = {
-    spec.name: getattr(EventResult, spec.name).__set__ for spec in dataclasses.fields(EventResult)
-}
+_RESULT_SETTERS = slot_setters(EventResult)
 _SET_INDEX, _SET_KEY, _SET_STATUS, _SET_PROBLEMS = (
     _RESULT_SETTERS[name] for name in ("index", "idempotency_key", "status", "problems")
 )
